@@ -28,11 +28,11 @@ type TDXModule struct {
 
 // TDXModuleIdentity describes one TDX module major version ("TDX_01", ...).
 type TDXModuleIdentity struct {
-	ID             string          `json:"id"`
-	MRSigner       HexBytes        `json:"mrsigner"`
-	Attributes     HexBytes        `json:"attributes"`
-	AttributesMask HexBytes        `json:"attributesMask"`
-	TCBLevels      []ISVTCBLevel   `json:"tcbLevels"`
+	ID             string        `json:"id"`
+	MRSigner       HexBytes      `json:"mrsigner"`
+	Attributes     HexBytes      `json:"attributes"`
+	AttributesMask HexBytes      `json:"attributesMask"`
+	TCBLevels      []ISVTCBLevel `json:"tcbLevels"`
 }
 
 // TCBLevel is one platform TCB level of the TCB info.
