@@ -71,4 +71,7 @@ type Report struct {
 	Debug bool
 	// SEPTVEDisable reports the SEPT_VE_DISABLE attribute (bit 28).
 	SEPTVEDisable bool
+
+	// Dstack is the verified dstack evidence; nil when only a quote was verified.
+	Dstack *Dstack
 }

@@ -1,0 +1,51 @@
+package verify
+
+import (
+	"github.com/cvmgate/cvmgate/verify/eventlog"
+)
+
+// BindingMode says how the quote's REPORTDATA binds the TLS channel.
+type BindingMode string
+
+// Channel binding modes.
+const (
+	// BindingSPKI: REPORTDATA = nonce || SHA-256(SPKI of the TLS leaf).
+	BindingSPKI BindingMode = "spki"
+	// BindingRATLS: REPORTDATA = SHA-512("ratls-cert:" || SPKI), dstack's RA-TLS.
+	BindingRATLS BindingMode = "ratls"
+	// BindingNone: only the nonce is checked; the channel is NOT bound to
+	// the TD and a relay cannot be ruled out.
+	BindingNone BindingMode = "none"
+)
+
+// Dstack is the verified dstack evidence of a report: the replayed event
+// log, the identity it records and the app compose that hashes to it.
+type Dstack struct {
+	// Identity is taken from the replayed RTMR3 events before system-ready.
+	Identity eventlog.Identity
+	// Events is the full event log, runtime digests recomputed.
+	Events []eventlog.Event
+	// RTMRReplayed says, per RTMR, whether the replay equals the quote.
+	RTMRReplayed [4]bool
+	// Compose is the app compose whose SHA-256 equals Identity.ComposeHash;
+	// nil when no app compose was supplied.
+	Compose *Compose
+	// Binding is the channel binding that was checked, or "" if none was.
+	Binding BindingMode
+}
+
+// Compose is a verified app-compose.json and the docker-compose inside it.
+type Compose struct {
+	// Raw is the exact app-compose.json text that was hashed.
+	Raw string
+	// Services lists the docker-compose services and their images.
+	Services []ComposeService
+}
+
+// ComposeService is one docker-compose service.
+type ComposeService struct {
+	Name  string
+	Image string
+	// Pinned is true when Image names a digest (image@sha256:...).
+	Pinned bool
+}
