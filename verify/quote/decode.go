@@ -1,0 +1,112 @@
+package quote
+
+import "fmt"
+
+// Decode returns the quote bytes held by input. If input is hex text, with
+// an optional 0x or 0X prefix and whitespace anywhere, it is decoded;
+// otherwise input is returned unchanged as a raw quote (a raw quote starts
+// with 0x04 0x00 or 0x05 0x00, never with a hex digit or whitespace).
+// Invalid or odd-length hex, or hex that decodes to more than MaxQuoteSize
+// bytes, yields a *FormatError.
+func Decode(input []byte) ([]byte, error) {
+	if !looksHex(input) {
+		return input, nil
+	}
+	return decodeHex(input)
+}
+
+// ParseHex decodes s as hex text (optional 0x prefix, whitespace ignored)
+// and parses the result with Parse.
+func ParseHex(s string) (*Quote, error) {
+	b, err := decodeHex([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b)
+}
+
+// looksHex reports whether input, after leading whitespace, starts with a
+// hex digit (which covers the 0x prefix).
+func looksHex(input []byte) bool {
+	for _, c := range input {
+		if isSpace(c) {
+			continue
+		}
+		_, ok := hexValue(c)
+		return ok
+	}
+	return false
+}
+
+// decodeHex decodes hex text, skipping whitespace and one leading 0x.
+// It counts digits before allocating, so the output size is bounded.
+func decodeHex(input []byte) ([]byte, error) {
+	start := skipSpace(input, 0)
+	if len(input)-start >= 2 && input[start] == '0' && (input[start+1] == 'x' || input[start+1] == 'X') {
+		start += 2
+	}
+	digits := 0
+	for i := start; i < len(input); i++ {
+		c := input[i]
+		if isSpace(c) {
+			continue
+		}
+		if _, ok := hexValue(c); !ok {
+			return nil, &FormatError{Field: "hex", Offset: i, Expected: "a hex digit or whitespace", Found: fmt.Sprintf("%q", c)}
+		}
+		digits++
+	}
+	if digits%2 != 0 {
+		return nil, &FormatError{Field: "hex", Offset: -1, Expected: "an even number of hex digits", Found: fmt.Sprintf("%d digits", digits)}
+	}
+	if digits/2 > MaxQuoteSize {
+		return nil, &FormatError{
+			Field:    "quote size",
+			Offset:   -1,
+			Expected: fmt.Sprintf("at most %d bytes", MaxQuoteSize),
+			Found:    fmt.Sprintf("%d bytes", digits/2),
+		}
+	}
+	out := make([]byte, 0, digits/2)
+	var hi byte
+	odd := false
+	for i := start; i < len(input); i++ {
+		v, ok := hexValue(input[i])
+		if !ok {
+			continue // whitespace, checked above
+		}
+		if odd {
+			out = append(out, hi<<4|v)
+		} else {
+			hi = v
+		}
+		odd = !odd
+	}
+	return out, nil
+}
+
+// skipSpace returns the index of the first non-whitespace byte at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// isSpace reports whether c is ASCII whitespace.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// hexValue returns the value of the hex digit c.
+func hexValue(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
