@@ -1,0 +1,96 @@
+package collateral
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+)
+
+// maxChainCerts bounds the certificates accepted in one issuer chain. Intel's
+// chains hold two or three.
+const maxChainCerts = 8
+
+// parseChain parses a PEM issuer chain: one or more CERTIFICATE blocks and
+// nothing else but white space.
+func parseChain(item, field string, chain []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	rest := chain
+	for {
+		block, r := pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		rest = r
+		if block.Type != "CERTIFICATE" {
+			return nil, formatErr(item, field, "expected a CERTIFICATE PEM block, found %q", block.Type)
+		}
+		if len(certs) == maxChainCerts {
+			return nil, formatErr(item, field, "expected at most %d certificates, found more", maxChainCerts)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, &FormatError{Item: item, Field: field, Err: err}
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, formatErr(item, field, "expected a PEM certificate chain, found no certificate")
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, formatErr(item, field, "expected only PEM certificates, found %d trailing bytes", len(rest))
+	}
+	return certs, nil
+}
+
+// parseCRL parses a DER CRL. It checks the shape only, not the signature.
+func parseCRL(item string, der []byte) (*x509.RevocationList, error) {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return nil, &FormatError{Item: item, Err: err}
+	}
+	return crl, nil
+}
+
+// decodeCRLBody returns the DER bytes of a CRL served as DER, as PEM
+// ("X509 CRL") or as hex text, as Intel's PCCS does for the root CA CRL, and
+// checks that they parse.
+func decodeCRLBody(item string, body []byte) ([]byte, error) {
+	der := body
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
+		block, rest := pem.Decode(trimmed)
+		if block == nil || block.Type != "X509 CRL" {
+			return nil, formatErr(item, "body", "expected an X509 CRL PEM block, found none")
+		}
+		if len(bytes.TrimSpace(rest)) != 0 {
+			return nil, formatErr(item, "body", "expected one PEM block, found %d trailing bytes", len(rest))
+		}
+		der = block.Bytes
+	case isHex(trimmed):
+		// A DER CRL starts 0x30 0x8N, and 0x8N is not a hex digit, so
+		// text made only of hex digits cannot be DER.
+		der = make([]byte, len(trimmed)/2)
+		if _, err := hex.Decode(der, trimmed); err != nil {
+			return nil, &FormatError{Item: item, Field: "body", Err: err}
+		}
+	}
+	if _, err := parseCRL(item, der); err != nil {
+		return nil, err
+	}
+	return der, nil
+}
+
+// isHex reports whether b is a non-empty, even-length run of hex digits.
+func isHex(b []byte) bool {
+	if len(b) == 0 || len(b)%2 != 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,237 @@
+package collateral
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseTCBInfoReal(t *testing.T) {
+	info, err := ParseTCBInfo(realTCBInfo(t))
+	require.NoError(t, err)
+	assert.Equal(t, "TDX", info.ID)
+	assert.Equal(t, 3, info.Version)
+	assert.Equal(t, HexBytes{0x50, 0x80, 0x6f, 0, 0, 0}, info.FMSPC, "lower-case hex fmspc")
+	assert.Equal(t, time.Date(2023, 7, 18, 8, 42, 58, 0, time.UTC), info.NextUpdate)
+	require.NotEmpty(t, info.TCBLevels)
+	assert.Len(t, info.TCBLevels[0].TCB.SGXComponents, numTCBComponents)
+	assert.Len(t, info.TCBLevels[0].TCB.TDXComponents, numTCBComponents)
+	require.NotNil(t, info.TDXModule)
+	assert.Len(t, info.TDXModule.MRSigner, seamMRSignerSize)
+}
+
+func TestParseTCBInfoVector(t *testing.T) {
+	var bundle map[string]string
+	require.NoError(t, json.Unmarshal(readVector(t, "dcap-qvl/tdx_quote_collateral.json"), &bundle))
+	info, err := ParseTCBInfo([]byte(bundle["tcb_info"]))
+	require.NoError(t, err)
+	assert.Equal(t, "B0C06F000000", fmtHex(info.FMSPC))
+	require.Len(t, info.TDXModuleIdentities, 2)
+	assert.Equal(t, "TDX_03", info.TDXModuleIdentities[0].ID)
+	assert.Equal(t, uint16(3), info.TDXModuleIdentities[0].TCBLevels[0].TCB.ISVSVN)
+	assert.Equal(t, []string{"INTEL-SA-00106"}, info.TCBLevels[1].AdvisoryIDs[:1])
+
+	qe, err := ParseQEIdentity([]byte(bundle["qe_identity"]))
+	require.NoError(t, err)
+	assert.Equal(t, "TD_QE", qe.ID)
+	assert.Equal(t, uint16(2), qe.ISVProdID)
+}
+
+// fmtHex renders b as Intel does, through MarshalJSON.
+func fmtHex(b HexBytes) string {
+	out, _ := b.MarshalJSON()
+	return string(out[1 : len(out)-1])
+}
+
+// level returns the i-th platform TCB level of a decoded TCB info map.
+func level(m map[string]any, i int) map[string]any {
+	return m["tcbLevels"].([]any)[i].(map[string]any)
+}
+
+func TestParseTCBInfoShape(t *testing.T) {
+	base := realTCBInfo(t)
+	tests := []struct {
+		name      string
+		raw       []byte
+		wantField string
+	}{
+		{name: "missing id", raw: mutate(t, base, func(m map[string]any) { delete(m, "id") }), wantField: "id"},
+		{name: "missing version", raw: mutate(t, base, func(m map[string]any) { delete(m, "version") }), wantField: "version"},
+		{name: "missing issueDate", raw: mutate(t, base, func(m map[string]any) { delete(m, "issueDate") }), wantField: "issueDate"},
+		{name: "missing nextUpdate", raw: mutate(t, base, func(m map[string]any) { delete(m, "nextUpdate") }), wantField: "nextUpdate"},
+		{name: "missing tcbLevels", raw: mutate(t, base, func(m map[string]any) { delete(m, "tcbLevels") }), wantField: "tcbLevels"},
+		{name: "missing fmspc", raw: mutate(t, base, func(m map[string]any) { delete(m, "fmspc") }), wantField: "fmspc"},
+		{name: "null nextUpdate", raw: mutate(t, base, func(m map[string]any) { m["nextUpdate"] = nil }), wantField: "nextUpdate"},
+		{name: "version as string", raw: mutate(t, base, func(m map[string]any) { m["version"] = "3" }), wantField: "version"},
+		{name: "tcbLevels as object", raw: mutate(t, base, func(m map[string]any) { m["tcbLevels"] = map[string]any{} }), wantField: "tcbLevels"},
+		{name: "empty tcbLevels", raw: mutate(t, base, func(m map[string]any) { m["tcbLevels"] = []any{} }), wantField: "tcbLevels"},
+		{name: "short fmspc", raw: mutate(t, base, func(m map[string]any) { m["fmspc"] = "50806f0000" }), wantField: "fmspc"},
+		{name: "long pceId", raw: mutate(t, base, func(m map[string]any) { m["pceId"] = "000000" }), wantField: "pceId"},
+		{name: "short module mrsigner", raw: mutate(t, base, func(m map[string]any) {
+			m["tdxModule"].(map[string]any)["mrsigner"] = "00"
+		}), wantField: "tdxModule.mrsigner"},
+		{name: "15 sgx components", raw: mutate(t, base, func(m map[string]any) {
+			tcb := level(m, 0)["tcb"].(map[string]any)
+			tcb["sgxtcbcomponents"] = tcb["sgxtcbcomponents"].([]any)[1:]
+		}), wantField: "tcbLevels[0].tcb.sgxtcbcomponents"},
+		{name: "17 tdx components", raw: mutate(t, base, func(m map[string]any) {
+			tcb := level(m, 1)["tcb"].(map[string]any)
+			c := tcb["tdxtcbcomponents"].([]any)
+			tcb["tdxtcbcomponents"] = append(c, c[0])
+		}), wantField: "tcbLevels[1].tcb.tdxtcbcomponents"},
+		{name: "TDX level without tdx components", raw: mutate(t, base, func(m map[string]any) {
+			delete(level(m, 0)["tcb"].(map[string]any), "tdxtcbcomponents")
+		}), wantField: "tcbLevels[0].tcb.tdxtcbcomponents"},
+		{name: "empty tcbStatus", raw: mutate(t, base, func(m map[string]any) { level(m, 0)["tcbStatus"] = "" }), wantField: "tcbLevels[0].tcbStatus"},
+		{name: "missing tcbDate", raw: mutate(t, base, func(m map[string]any) { delete(level(m, 0), "tcbDate") }), wantField: "tcbLevels[0].tcbDate"},
+		{name: "svn over 255", raw: mutate(t, base, func(m map[string]any) {
+			level(m, 0)["tcb"].(map[string]any)["sgxtcbcomponents"].([]any)[0].(map[string]any)["svn"] = 256
+		}), wantField: "tcbLevels.tcb.sgxtcbcomponents.svn"},
+		{name: "negative pcesvn", raw: mutate(t, base, func(m map[string]any) {
+			level(m, 0)["tcb"].(map[string]any)["pcesvn"] = -1
+		}), wantField: "tcbLevels.tcb.pcesvn"},
+		{name: "module identity without id", raw: mutate(t, base, func(m map[string]any) {
+			m["tdxModuleIdentities"] = []any{map[string]any{
+				"mrsigner": string(make([]byte, 0)), "attributes": "", "attributesMask": "", "tcbLevels": []any{},
+			}}
+		}), wantField: "tdxModuleIdentities[0].id"},
+		{name: "bad hex", raw: mutate(t, base, func(m map[string]any) { m["fmspc"] = "ZZ806f000000" })},
+		{name: "bad date", raw: mutate(t, base, func(m map[string]any) { m["issueDate"] = "yesterday" })},
+		{name: "array", raw: []byte(`[]`)},
+		{name: "null", raw: []byte(`null`)},
+		{name: "empty", raw: nil},
+		{name: "trailing data", raw: append(append([]byte{}, base...), " {}"...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := ParseTCBInfo(tt.raw)
+			require.Error(t, err)
+			assert.Nil(t, info)
+			assert.ErrorIs(t, err, ErrMalformed)
+			assert.NotErrorIs(t, err, ErrUnavailable)
+			var fe *FormatError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, itemTCBInfo, fe.Item)
+			if tt.wantField != "" {
+				assert.Equal(t, tt.wantField, fe.Field, "error: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseTCBInfoSGXLevelsNeedNoTDXComponents(t *testing.T) {
+	raw := mutate(t, realTCBInfo(t), func(m map[string]any) {
+		m["id"] = "SGX"
+		delete(m, "tdxModule")
+		for _, l := range m["tcbLevels"].([]any) {
+			delete(l.(map[string]any)["tcb"].(map[string]any), "tdxtcbcomponents")
+		}
+	})
+	info, err := ParseTCBInfo(raw)
+	require.NoError(t, err)
+	assert.Empty(t, info.TCBLevels[0].TCB.TDXComponents)
+}
+
+func TestParseQEIdentityReal(t *testing.T) {
+	qe, err := ParseQEIdentity(realQEIdentity(t))
+	require.NoError(t, err)
+	assert.Equal(t, "TD_QE", qe.ID)
+	assert.Equal(t, 2, qe.Version)
+	assert.Equal(t, "DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5", fmtHex(qe.MRSigner))
+	assert.Equal(t, "FBFFFFFFFFFFFFFF0000000000000000", fmtHex(qe.AttributesMask))
+	require.NotEmpty(t, qe.TCBLevels)
+	assert.NotEmpty(t, qe.TCBLevels[0].TCBStatus)
+}
+
+func TestParseQEIdentityShape(t *testing.T) {
+	base := realQEIdentity(t)
+	tests := []struct {
+		name      string
+		raw       []byte
+		wantField string
+	}{
+		{name: "missing mrsigner", raw: mutate(t, base, func(m map[string]any) { delete(m, "mrsigner") }), wantField: "mrsigner"},
+		{name: "missing isvprodid", raw: mutate(t, base, func(m map[string]any) { delete(m, "isvprodid") }), wantField: "isvprodid"},
+		{name: "missing attributesMask", raw: mutate(t, base, func(m map[string]any) { delete(m, "attributesMask") }), wantField: "attributesMask"},
+		{name: "short miscselect", raw: mutate(t, base, func(m map[string]any) { m["miscselect"] = "00" }), wantField: "miscselect"},
+		{name: "short attributes mask", raw: mutate(t, base, func(m map[string]any) { m["attributesMask"] = "FBFF" }), wantField: "attributesMask"},
+		{name: "long mrsigner", raw: mutate(t, base, func(m map[string]any) { m["mrsigner"] = m["mrsigner"].(string) + "00" }), wantField: "mrsigner"},
+		{name: "no levels", raw: mutate(t, base, func(m map[string]any) { m["tcbLevels"] = []any{} }), wantField: "tcbLevels"},
+		{name: "empty status", raw: mutate(t, base, func(m map[string]any) {
+			m["tcbLevels"].([]any)[0].(map[string]any)["tcbStatus"] = ""
+		}), wantField: "tcbLevels[0].tcbStatus"},
+		{name: "isvsvn as string", raw: mutate(t, base, func(m map[string]any) {
+			m["tcbLevels"].([]any)[0].(map[string]any)["tcb"] = map[string]any{"isvsvn": "4"}
+		}), wantField: "tcbLevels.tcb.isvsvn"},
+		{name: "isvprodid over 65535", raw: mutate(t, base, func(m map[string]any) { m["isvprodid"] = 65536 }), wantField: "isvprodid"},
+		{name: "string", raw: []byte(`"TD_QE"`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			qe, err := ParseQEIdentity(tt.raw)
+			require.Error(t, err)
+			assert.Nil(t, qe)
+			var fe *FormatError
+			require.ErrorAs(t, err, &fe)
+			assert.True(t, errors.Is(err, ErrMalformed))
+			assert.Equal(t, itemQEIdentity, fe.Item)
+			if tt.wantField != "" {
+				assert.Equal(t, tt.wantField, fe.Field, "error: %v", err)
+			}
+		})
+	}
+}
+
+func TestFormatErrorMessage(t *testing.T) {
+	_, err := ParseTCBInfo(mutate(t, realTCBInfo(t), func(m map[string]any) { m["fmspc"] = "00" }))
+	require.Error(t, err)
+	assert.Equal(t, "collateral: malformed tcb info: fmspc: expected 6 bytes, found 1", err.Error())
+}
+
+// FuzzParseTCBInfo checks that no input makes the parser panic and that a
+// parsed TCB info always has the shape the verifier relies on.
+func FuzzParseTCBInfo(f *testing.F) {
+	f.Add(realTCBInfo(f))
+	f.Add(tcbInfoJSON(f, time.Unix(0, 0).UTC(), time.Unix(1<<31, 0).UTC()))
+	f.Add([]byte(`{"id":"TDX","version":3,"issueDate":"2025-01-01T00:00:00Z","nextUpdate":"2025-02-01T00:00:00Z","fmspc":"00","pceId":"0000","tcbLevels":[]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		info, err := ParseTCBInfo(raw)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error does not match ErrMalformed: %v", err)
+			}
+			return
+		}
+		if len(info.FMSPC) != fmspcSize || len(info.TCBLevels) == 0 {
+			t.Fatalf("accepted a TCB info of the wrong shape: %+v", info)
+		}
+		for _, l := range info.TCBLevels {
+			if len(l.TCB.SGXComponents) != numTCBComponents || l.TCBStatus == "" {
+				t.Fatalf("accepted a level of the wrong shape: %+v", l)
+			}
+		}
+	})
+}
+
+// FuzzParseQEIdentity checks that no input makes the parser panic.
+func FuzzParseQEIdentity(f *testing.F) {
+	f.Add(realQEIdentity(f))
+	f.Add(qeIdentityJSON(f, time.Unix(0, 0).UTC(), time.Unix(1<<31, 0).UTC()))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		qe, err := ParseQEIdentity(raw)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error does not match ErrMalformed: %v", err)
+			}
+			return
+		}
+		if len(qe.MRSigner) != qeMRSignerSize || len(qe.AttributesMask) != qeAttributesSize || len(qe.TCBLevels) == 0 {
+			t.Fatalf("accepted a QE identity of the wrong shape: %+v", qe)
+		}
+	})
+}
