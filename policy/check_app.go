@@ -1,0 +1,151 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/eventlog"
+)
+
+// checkApp judges the dstack identity: compose hash, app id, key provider
+// and pinned images.
+func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
+	a := &p.App
+	if r.Dstack == nil {
+		if a.checksCompose() {
+			vs = append(vs, &Violation{Rule: a.composeRule(), Expected: a.describeCompose(), Found: noDstack})
+		}
+		if a.AppIDs != nil {
+			vs = append(vs, &Violation{Rule: "app.app_ids", Expected: oneOf(a.AppIDs), Found: noDstack})
+		}
+		if a.KeyProviders != nil {
+			vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: noDstack})
+		}
+		if a.RequirePinnedImages {
+			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: "an app compose with images pinned by digest", Found: noDstack})
+		}
+		return vs
+	}
+	id := &r.Dstack.Identity
+	if a.checksCompose() && !a.acceptsCompose(id.ComposeHash) {
+		vs = append(vs, &Violation{Rule: a.composeRule(), Expected: a.describeCompose(), Found: hexOrNone(id.ComposeHash, "compose-hash")})
+	}
+	if a.AppIDs != nil && !containsHex(a.AppIDs, id.AppID) {
+		vs = append(vs, &Violation{Rule: "app.app_ids", Expected: oneOf(a.AppIDs), Found: hexOrNone(id.AppID, "app-id")})
+	}
+	if a.KeyProviders != nil && !a.acceptsKeyProvider(id.KeyProvider) {
+		found := "no key-provider event"
+		if kp := id.KeyProvider; kp != nil {
+			found = "{name: " + quoteShort(kp.Name) + ", id: " + quoteShort(kp.ID) + "}"
+		}
+		vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: found})
+	}
+	if a.RequirePinnedImages {
+		vs = checkPinned(r.Dstack.Compose, vs)
+	}
+	return vs
+}
+
+// checkPinned reports every service whose image is not pinned by digest.
+func checkPinned(c *verify.Compose, vs []error) []error {
+	const expected = "images pinned by digest (image@sha256:...)"
+	if c == nil {
+		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: expected, Found: "no app compose in the evidence"})
+	}
+	for _, s := range c.Services {
+		if !s.Pinned {
+			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: expected,
+				Found: "service " + quoteShort(s.Name) + " with image " + quoteShort(s.Image)})
+		}
+	}
+	return vs
+}
+
+// composeRule names the rule a compose mismatch breaks.
+func (a *App) composeRule() string {
+	if a.ComposeHashes == nil {
+		return "app.compose_files"
+	}
+	return "app.compose_hashes"
+}
+
+// acceptsCompose reports whether h is in compose_hashes or is the hash of
+// one of compose_files.
+func (a *App) acceptsCompose(h []byte) bool {
+	if containsHex(a.ComposeHashes, h) {
+		return true
+	}
+	for _, f := range a.ComposeFiles {
+		if len(h) > 0 && bytes.Equal(f.SHA256, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) describeCompose() string {
+	if len(a.ComposeHashes) == 0 && len(a.ComposeFiles) == 0 {
+		return emptyAllowlist
+	}
+	parts := make([]string, 0, len(a.ComposeHashes)+len(a.ComposeFiles))
+	for _, h := range a.ComposeHashes {
+		parts = append(parts, h.String())
+	}
+	for _, f := range a.ComposeFiles {
+		parts = append(parts, f.SHA256.String()+" ("+f.Path+")")
+	}
+	return "one of [" + strings.Join(parts, ", ") + "]"
+}
+
+// acceptsKeyProvider reports whether kp's name and id equal an entry's.
+// The report's id is hex; it is compared as bytes, so case does not matter.
+func (a *App) acceptsKeyProvider(kp *eventlog.KeyProvider) bool {
+	if kp == nil {
+		return false
+	}
+	for _, k := range a.KeyProviders {
+		if k.Name == kp.Name && hexEqual(k.ID, kp.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// hexEqual reports whether the hex string s encodes want, ignoring case
+// and a 0x prefix. It does not allocate.
+func hexEqual(want []byte, s string) bool {
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+	}
+	if len(s) != 2*len(want) {
+		return false
+	}
+	const digits = "0123456789abcdef"
+	for i, b := range want {
+		if lowerHex(s[2*i]) != digits[b>>4] || lowerHex(s[2*i+1]) != digits[b&0xf] {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerHex maps 'A'-'F' to 'a'-'f' and leaves every other byte alone.
+func lowerHex(c byte) byte {
+	if 'A' <= c && c <= 'F' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+func describeKeyProviders(list List[KeyProvider]) string {
+	if len(list) == 0 {
+		return emptyAllowlist
+	}
+	parts := make([]string, len(list))
+	for i, k := range list {
+		parts[i] = "{name: " + quoteShort(k.Name) + ", id: " + hex.EncodeToString(k.ID) + "}"
+	}
+	return "one of [" + strings.Join(parts, ", ") + "]"
+}

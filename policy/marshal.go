@@ -1,0 +1,32 @@
+package policy
+
+import (
+	"bytes"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// header opens every marshaled policy so that a reader knows the rules.
+const header = `# cvmgate policy (https://github.com/cvmgate/cvmgate, package policy).
+# Every list is an allowlist: a value must be listed to pass. An absent list
+# is not checked; an empty list ([]) accepts nothing. Unknown keys are errors.
+`
+
+// Marshal writes p as YAML in the file format Parse reads: fields in a
+// fixed order, hex in lower case, absent lists omitted and empty ones
+// written as [], after a comment explaining the rules. compose_files are
+// written as their paths. Parse(Marshal(p)) yields an equivalent policy
+// when the compose files are still in place.
+func (p *Policy) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,138 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/cvmgate/cvmgate/verify"
+)
+
+// Version is the only policy file version this package reads.
+const Version = 1
+
+// DefaultMaxAge is attestation.max_age when the file does not set it.
+const DefaultMaxAge = Duration(time.Hour)
+
+// Policy is what a caller accepts of a verified CVM. Build one with Parse,
+// Load or FromReport; a Policy assembled in Go must pass Validate, and
+// Check refuses every report while it does not. Lists follow the List
+// rule: nil is not checked, empty accepts nothing.
+type Policy struct {
+	// Version is the file format version; it must be 1.
+	Version int `yaml:"version" json:"version"`
+	// TCB says which TCB statuses and TD attributes are accepted.
+	TCB TCB `yaml:"tcb" json:"tcb"`
+	// Platform lists accepted boot measurements; one entry must match.
+	Platform List[Platform] `yaml:"platform,omitempty" json:"platform,omitzero"`
+	// OSImageHashes lists accepted dstack OS image hashes (32 bytes each),
+	// from the os-image-hash event.
+	OSImageHashes List[Hex] `yaml:"os_image_hashes,omitempty" json:"os_image_hashes,omitzero"`
+	// App says which application may run.
+	App App `yaml:"app" json:"app"`
+	// Channel says how the TLS channel must be bound to the TD.
+	Channel Channel `yaml:"channel" json:"channel"`
+	// Attestation says how long a verification stays valid.
+	Attestation Attestation `yaml:"attestation" json:"attestation"`
+}
+
+// TCB is the tcb section: accepted TCB statuses and TD attributes.
+type TCB struct {
+	// Accept lists the converged TCB statuses accepted without condition.
+	// Nil means [UpToDate]; StatusUnknown is accepted only when listed.
+	Accept List[verify.TCBStatus] `yaml:"accept,omitempty" json:"accept,omitzero"`
+	// OutOfDateGrace accepts OutOfDate for this long after the platform fell
+	// out of date (see the package documentation). Zero gives no grace.
+	OutOfDateGrace Duration `yaml:"out_of_date_grace,omitempty" json:"out_of_date_grace,omitzero"`
+	// AllowDebug accepts TDs with the DEBUG attribute. Never in production.
+	AllowDebug bool `yaml:"allow_debug" json:"allow_debug"`
+}
+
+// Platform is one accepted set of boot measurements. Every field given
+// must match; nil fields are not checked; at least one must be given.
+type Platform struct {
+	// MRTD is the initial TD memory measurement (48 bytes).
+	MRTD Hex `yaml:"mrtd,omitempty" json:"mrtd,omitempty"`
+	// RTMR0 measures the virtual firmware's configuration (48 bytes).
+	RTMR0 Hex `yaml:"rtmr0,omitempty" json:"rtmr0,omitempty"`
+	// RTMR1 measures the kernel (48 bytes).
+	RTMR1 Hex `yaml:"rtmr1,omitempty" json:"rtmr1,omitempty"`
+	// RTMR2 measures the kernel command line and initrd (48 bytes).
+	RTMR2 Hex `yaml:"rtmr2,omitempty" json:"rtmr2,omitempty"`
+}
+
+// App is the app section: which dstack application may run.
+type App struct {
+	// ComposeHashes lists accepted compose hashes (32 bytes each).
+	ComposeHashes List[Hex] `yaml:"compose_hashes,omitempty" json:"compose_hashes,omitzero"`
+	// ComposeFiles lists app-compose.json files whose hashes are accepted
+	// too; the two lists are one allowlist.
+	ComposeFiles List[ComposeFile] `yaml:"compose_files,omitempty" json:"compose_files,omitzero"`
+	// AppIDs lists accepted dstack app ids (20 bytes each).
+	AppIDs List[Hex] `yaml:"app_ids,omitempty" json:"app_ids,omitzero"`
+	// KeyProviders lists accepted key providers (the key-provider event).
+	KeyProviders List[KeyProvider] `yaml:"key_providers,omitempty" json:"key_providers,omitzero"`
+	// RequirePinnedImages refuses any compose service whose image is not
+	// pinned by digest. It needs the app compose in the evidence.
+	RequirePinnedImages bool `yaml:"require_pinned_images" json:"require_pinned_images"`
+	// Any must be true for a policy that checks neither compose nor app
+	// id, and false otherwise.
+	Any bool `yaml:"any" json:"any"`
+}
+
+// checksCompose reports whether the compose hash is checked.
+func (a *App) checksCompose() bool { return a.ComposeHashes != nil || a.ComposeFiles != nil }
+
+// KeyProvider is an accepted key provider.
+type KeyProvider struct {
+	// Name is the provider kind, such as "kms" or "local-sgx".
+	Name string `yaml:"name" json:"name"`
+	// ID is the provider id; for a KMS, its root key's SPKI.
+	ID Hex `yaml:"id" json:"id"`
+}
+
+// Channel is the channel section.
+type Channel struct {
+	// Binding is the channel binding the report must have been verified
+	// with. Parse defaults it to verify.BindingSPKI.
+	Binding verify.BindingMode `yaml:"binding" json:"binding"`
+}
+
+// Attestation is the attestation section.
+type Attestation struct {
+	// MaxAge is how long the transport may rely on a verification before
+	// attesting again. It must be positive; Parse defaults it to 1h.
+	MaxAge Duration `yaml:"max_age" json:"max_age"`
+}
+
+// accepted returns the statuses accepted without condition.
+func (t *TCB) accepted() []verify.TCBStatus {
+	if t.Accept == nil {
+		return defaultAccept
+	}
+	return t.Accept
+}
+
+var defaultAccept = []verify.TCBStatus{verify.StatusUpToDate}
+
+// knownStatuses lists every status name a policy may accept, in the order
+// AcceptedStatuses returns them.
+var knownStatuses = []verify.TCBStatus{
+	verify.StatusUpToDate,
+	verify.StatusSWHardeningNeeded,
+	verify.StatusConfigurationNeeded,
+	verify.StatusConfigurationAndSWHardeningNeeded,
+	verify.StatusOutOfDate,
+	verify.StatusOutOfDateConfigurationNeeded,
+	verify.StatusTDRelaunchAdvised,
+	verify.StatusTDRelaunchAdvisedConfigurationNeeded,
+	verify.StatusRevoked,
+	verify.StatusUnknown,
+}
+
+func containsStatus(list []verify.TCBStatus, s verify.TCBStatus) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

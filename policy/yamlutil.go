@@ -1,0 +1,56 @@
+package policy
+
+import (
+	"fmt"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// valueError is a malformed scalar: what was expected and what was found.
+type valueError struct {
+	expected, found string
+	err             error
+}
+
+func (e *valueError) Error() string {
+	msg := "expected " + e.expected + ", found " + e.found
+	if e.err != nil {
+		msg += ": " + e.err.Error()
+	}
+	return msg
+}
+
+func (e *valueError) Unwrap() error { return e.err }
+
+// nodeError returns a *yaml.TypeError for n. The YAML decoder collects
+// these, so every bad value in a file is reported, each with its line.
+func nodeError(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
+}
+
+// kindName names a YAML node kind for error messages.
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.DocumentNode:
+		return "document"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "node of kind " + strconv.Itoa(int(k))
+}
+
+// quoteShort quotes s for an error message, cut to a readable length.
+func quoteShort(s string) string {
+	const limit = 80
+	if len(s) > limit {
+		return strconv.Quote(s[:limit]) + "..."
+	}
+	return strconv.Quote(s)
+}
