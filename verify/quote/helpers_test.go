@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -19,27 +20,39 @@ import (
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
-// vectorsDir returns the shared real-hardware vectors folder, found beside
-// the repository root, or skips the test when it is absent.
-func vectorsDir(tb testing.TB) string {
-	tb.Helper()
+// findVectors returns the shared real-hardware vectors folder, which lives
+// beside the repository root: walk up from the package directory to the
+// directory holding go.mod, then "../shared/vectors".
+func findVectors() (string, error) {
 	dir, err := os.Getwd()
-	require.NoError(tb, err)
+	if err != nil {
+		return "", err
+	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			break
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("real TDX vectors not found: no go.mod above the package directory")
+			return "", errors.New("no go.mod above the package directory")
 		}
 		dir = parent
 	}
 	vectors := filepath.Join(dir, "..", "shared", "vectors")
 	if _, err := os.Stat(vectors); err != nil {
-		tb.Skipf("real TDX vectors not found at %s (they live beside the checkout): %v", vectors, err)
+		return "", err
 	}
-	return vectors
+	return vectors, nil
+}
+
+// vectorsDir returns the vectors folder or skips the test when it is absent.
+func vectorsDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := findVectors()
+	if err != nil {
+		tb.Skipf("real TDX vectors (../shared/vectors beside the checkout) not available: %v", err)
+	}
+	return dir
 }
 
 // readVector returns the quote bytes of a vector: a raw binary file, or
