@@ -51,7 +51,7 @@ func decodeArray(b []byte) ([]Event, error) {
 	if _, err := dec.Token(); err != nil { // the '[' checked by the caller
 		return nil, &MalformedError{Index: -1, Reason: "expected a JSON array", Err: err}
 	}
-	var events []Event
+	events := []Event{}
 	for dec.More() {
 		i := len(events)
 		if i == MaxEvents {
