@@ -90,6 +90,9 @@ func (p *Policy) checkGrace(r *verify.Report) *Violation {
 // expectedStatuses describes the accepted statuses for a violation.
 func (p *Policy) expectedStatuses() string {
 	msg := fmt.Sprintf("one of %v", p.TCB.accepted())
+	if len(p.TCB.accepted()) == 0 {
+		msg = emptyAllowlist
+	}
 	if p.TCB.OutOfDateGrace > 0 {
 		graced := string(verify.StatusOutOfDate)
 		if p.graceCovers(verify.StatusOutOfDateConfigurationNeeded) {
