@@ -219,11 +219,15 @@ func TestFetchSlowEndpoint(t *testing.T) {
 		ctx     func() (context.Context, context.CancelFunc)
 	}{
 		{"caller deadline, no headers", block, HTTPOptions{},
-			func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 100*time.Millisecond) }},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 100*time.Millisecond)
+			}},
 		{"option timeout, no headers", block, HTTPOptions{Timeout: 100 * time.Millisecond},
 			func() (context.Context, context.CancelFunc) { return context.Background(), func() {} }},
 		{"caller deadline, stalled body", halfBody, HTTPOptions{},
-			func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 100*time.Millisecond) }},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 100*time.Millisecond)
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
