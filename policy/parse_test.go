@@ -306,3 +306,16 @@ func TestDuration(t *testing.T) {
 		})
 	}
 }
+
+func TestExampleFile(t *testing.T) {
+	p, err := Load("../testdata/policy/example.yaml")
+	require.NoError(t, err)
+	data, err := os.ReadFile("../testdata/policy/app-compose.json")
+	require.NoError(t, err)
+	sum := sha256.Sum256(data)
+	require.Len(t, p.App.ComposeFiles, 1)
+	assert.Equal(t, Hex(sum[:]), p.App.ComposeFiles[0].SHA256)
+	assert.Equal(t, Duration(30*24*time.Hour), p.TCB.OutOfDateGrace)
+	assert.Len(t, p.Platform, 1)
+	assert.Len(t, p.App.KeyProviders, 1)
+}
