@@ -32,6 +32,9 @@ type Dstack struct {
 	Compose *Compose
 	// Binding is the channel binding that was checked, or "" if none was.
 	Binding BindingMode
+	// MRConfigID says how the quote's MR_CONFIG_ID was read; when it is
+	// MRConfigIDComposeHash it binds the compose hash a second time.
+	MRConfigID MRConfigIDForm
 }
 
 // Compose is a verified app-compose.json and the docker-compose inside it.
@@ -49,3 +52,18 @@ type ComposeService struct {
 	// Pinned is true when Image names a digest (image@sha256:...).
 	Pinned bool
 }
+
+// MRConfigIDForm says how a report's MR_CONFIG_ID was interpreted.
+type MRConfigIDForm string
+
+// MR_CONFIG_ID forms.
+const (
+	// MRConfigIDZero: MR_CONFIG_ID is all zeros and binds nothing.
+	MRConfigIDZero MRConfigIDForm = "zero"
+	// MRConfigIDComposeHash: MR_CONFIG_ID is dstack's v1 form
+	// 0x01 || compose_hash || zeros, and it equals the attested compose hash.
+	MRConfigIDComposeHash MRConfigIDForm = "compose-hash"
+	// MRConfigIDOther: MR_CONFIG_ID is non-zero in a form this version does
+	// not interpret; it is reported, not checked.
+	MRConfigIDOther MRConfigIDForm = "other"
+)

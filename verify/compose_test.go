@@ -1,0 +1,113 @@
+package verify_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/verify"
+)
+
+const pinnedDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// appCompose returns an app-compose.json text holding dockerCompose.
+func appCompose(t testing.TB, dockerCompose string) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"manifest_version":    2,
+		"name":                "demo",
+		"runner":              "docker-compose",
+		"docker_compose_file": dockerCompose,
+		"kms_enabled":         true,
+	})
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestParseCompose(t *testing.T) {
+	tests := []struct {
+		name     string
+		raw      string
+		services []verify.ComposeService
+	}{
+		{
+			name: "services sorted, pinned and not",
+			raw: appCompose(t, "services:\n  web:\n    image: nginx@"+pinnedDigest+"\n"+
+				"  api:\n    image: ghcr.io/acme/api:1.2\n  worker:\n    build: .\n"),
+			services: []verify.ComposeService{
+				{Name: "api", Image: "ghcr.io/acme/api:1.2"},
+				{Name: "web", Image: "nginx@" + pinnedDigest, Pinned: true},
+				{Name: "worker"},
+			},
+		},
+		{
+			name:     "tag and digest",
+			raw:      appCompose(t, "services:\n  a:\n    image: registry:5000/x/y:1.0@"+pinnedDigest+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "registry:5000/x/y:1.0@" + pinnedDigest, Pinned: true}},
+		},
+		{
+			name:     "upper-case digest is not pinned",
+			raw:      appCompose(t, "services:\n  a:\n    image: x@"+strings.ToUpper(pinnedDigest)+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + strings.ToUpper(pinnedDigest)}},
+		},
+		{
+			name:     "short digest is not pinned",
+			raw:      appCompose(t, "services:\n  a:\n    image: x@"+pinnedDigest[:70]+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + pinnedDigest[:70]}},
+		},
+		{
+			name:     "digest followed by junk is not pinned",
+			raw:      appCompose(t, "services:\n  a:\n    image: x@"+pinnedDigest+"0\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + pinnedDigest + "0"}},
+		},
+		{
+			name:     "sha512 digest is not pinned",
+			raw:      appCompose(t, "services:\n  a:\n    image: x@sha512:"+strings.Repeat("ab", 64)+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@sha512:" + strings.Repeat("ab", 64)}},
+		},
+		{"service with null body", appCompose(t, "services:\n  a:\n"), []verify.ComposeService{{Name: "a"}}},
+		{"anchors", appCompose(t, "x: &img\n  image: y:1\nservices:\n  a: *img\n"), []verify.ComposeService{{Name: "a", Image: "y:1"}}},
+		{"no services key", appCompose(t, "version: '3'\n"), []verify.ComposeService{}},
+		{"empty compose file", appCompose(t, ""), []verify.ComposeService{}},
+		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []verify.ComposeService{}},
+		{"null docker_compose_file", `{"docker_compose_file":null}`, []verify.ComposeService{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := verify.ParseCompose([]byte(tc.raw))
+			require.NoError(t, err)
+			assert.Equal(t, tc.raw, c.Raw)
+			assert.Equal(t, tc.services, c.Services)
+		})
+	}
+}
+
+func TestParseComposeRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{"empty", ""},
+		{"not JSON", "services:\n  a: {}\n"},
+		{"array", `[1]`},
+		{"truncated", `{"docker_compose_file":"x"`},
+		{"compose file not a string", `{"docker_compose_file":{"services":{}}}`},
+		{"compose file a number", `{"docker_compose_file":5}`},
+		{"bad YAML", `{"docker_compose_file":"services: [\n"}`},
+		{"duplicate service", `{"docker_compose_file":"services:\n  a: {}\n  a: {}\n"}`},
+		{"image not a string", `{"docker_compose_file":"services:\n  a:\n    image: [x]\n"}`},
+		{"services a list", `{"docker_compose_file":"services:\n  - a\n"}`},
+		{"too large", `{"x":"` + strings.Repeat("a", verify.MaxComposeSize) + `"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := verify.ParseCompose([]byte(tc.raw))
+			assert.Nil(t, c)
+			require.ErrorIs(t, err, verify.ErrMalformedCompose)
+			assert.Contains(t, err.Error(), "expected")
+		})
+	}
+}

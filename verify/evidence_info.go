@@ -1,0 +1,124 @@
+package verify
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/cvmgate/cvmgate/verify/eventlog"
+)
+
+// MaxInfoSize bounds the /info document ParseInfo accepts.
+const MaxInfoSize = 1 << 20
+
+// Info is what a CVM serves at /info: the dstack guest agent's Info answer.
+// None of it is evidence. The one use a verifier makes of it is
+// TCBInfo.AppCompose, whose SHA-256 must equal the compose hash the
+// verified event log records; every other field is a claim to compare, not
+// a fact.
+type Info struct {
+	AppID       string `json:"app_id"`
+	InstanceID  string `json:"instance_id"`
+	AppName     string `json:"app_name"`
+	ComposeHash string `json:"compose_hash"`
+	OSImageHash string `json:"os_image_hash"`
+	// KeyProviderInfo is the key provider as the JSON text the agent gives.
+	KeyProviderInfo string `json:"key_provider_info"`
+	DeviceID        string `json:"device_id"`
+	// VMConfig is the vm_config field as text, or "".
+	VMConfig string `json:"vm_config,omitempty"`
+	// TCBInfo is the tcb_info field, which may arrive as an object or as a
+	// string holding one.
+	TCBInfo TCBInfo `json:"tcb_info"`
+}
+
+// TCBInfo is the tcb_info part of Info.
+type TCBInfo struct {
+	MRTD  string `json:"mrtd"`
+	RTMR0 string `json:"rtmr0"`
+	RTMR1 string `json:"rtmr1"`
+	RTMR2 string `json:"rtmr2"`
+	RTMR3 string `json:"rtmr3"`
+	// AppCompose is the exact text of the CVM's app-compose.json, as
+	// received: hash it as is, never re-serialize it.
+	AppCompose string `json:"app_compose"`
+	// EventLog is the decoded event log, if the field was present.
+	EventLog []eventlog.Event `json:"event_log,omitempty"`
+}
+
+// infoJSON is the wire form of Info. String fields must be strings;
+// key_provider_info, vm_config and tcb_info may be strings or objects.
+type infoJSON struct {
+	AppID           string          `json:"app_id"`
+	InstanceID      string          `json:"instance_id"`
+	AppName         string          `json:"app_name"`
+	ComposeHash     string          `json:"compose_hash"`
+	OSImageHash     string          `json:"os_image_hash"`
+	KeyProviderInfo json.RawMessage `json:"key_provider_info"`
+	DeviceID        string          `json:"device_id"`
+	VMConfig        json.RawMessage `json:"vm_config"`
+	TCBInfo         json.RawMessage `json:"tcb_info"`
+}
+
+// tcbInfoJSON is the wire form of TCBInfo.
+type tcbInfoJSON struct {
+	MRTD       string          `json:"mrtd"`
+	RTMR0      string          `json:"rtmr0"`
+	RTMR1      string          `json:"rtmr1"`
+	RTMR2      string          `json:"rtmr2"`
+	RTMR3      string          `json:"rtmr3"`
+	AppCompose string          `json:"app_compose"`
+	EventLog   json.RawMessage `json:"event_log"`
+}
+
+// ParseInfo reads an /info document. It accepts tcb_info, key_provider_info
+// and vm_config as objects or as strings holding JSON, ignores unknown
+// fields, and refuses documents over MaxInfoSize or not valid UTF-8, fields
+// of the wrong JSON type and malformed event logs. Errors match ErrMalformedInfo and are
+// *DocumentError.
+func ParseInfo(b []byte) (*Info, error) {
+	if err := checkSize(docInfo, b, MaxInfoSize); err != nil {
+		return nil, err
+	}
+	if jsonKind(b) != "an object" {
+		return nil, &DocumentError{Document: docInfo, Expected: "a JSON object", Found: jsonKind(b)}
+	}
+	if !utf8.Valid(b) {
+		// The decoder would replace invalid bytes, and app_compose must be
+		// kept exactly as sent.
+		return nil, &DocumentError{Document: docInfo, Expected: "UTF-8 JSON", Found: "invalid UTF-8"}
+	}
+	var w infoJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, &DocumentError{Document: docInfo, Expected: "a JSON object of the info shape", Found: "invalid JSON or a field of the wrong type", Err: err}
+	}
+	info := &Info{
+		AppID: w.AppID, InstanceID: w.InstanceID, AppName: w.AppName,
+		ComposeHash: w.ComposeHash, OSImageHash: w.OSImageHash, DeviceID: w.DeviceID,
+	}
+	var err error
+	if info.KeyProviderInfo, err = stringOrObject(docInfo, "key_provider_info", w.KeyProviderInfo); err != nil {
+		return nil, err
+	}
+	if info.VMConfig, err = stringOrObject(docInfo, "vm_config", w.VMConfig); err != nil {
+		return nil, err
+	}
+	tcb, err := stringOrObject(docInfo, "tcb_info", w.TCBInfo)
+	if err != nil {
+		return nil, err
+	}
+	if tcb == "" {
+		return info, nil
+	}
+	var tw tcbInfoJSON
+	if err := json.Unmarshal([]byte(tcb), &tw); err != nil {
+		return nil, &DocumentError{Document: docInfo, Field: "tcb_info", Expected: "a JSON object of the tcb_info shape", Found: "invalid JSON or a field of the wrong type", Err: err}
+	}
+	info.TCBInfo = TCBInfo{
+		MRTD: tw.MRTD, RTMR0: tw.RTMR0, RTMR1: tw.RTMR1, RTMR2: tw.RTMR2, RTMR3: tw.RTMR3,
+		AppCompose: tw.AppCompose,
+	}
+	if info.TCBInfo.EventLog, err = decodeEventLogField(docInfo, "tcb_info.event_log", tw.EventLog); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
