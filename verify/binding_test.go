@@ -17,8 +17,8 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 )
 
-// testSPKI returns the DER SubjectPublicKeyInfo of a fresh P-256 key.
-func testSPKI(t testing.TB) []byte {
+// evSPKI returns the DER SubjectPublicKeyInfo of a fresh P-256 key.
+func evSPKI(t testing.TB) []byte {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -27,8 +27,8 @@ func testSPKI(t testing.TB) []byte {
 	return der
 }
 
-// spkiReportData is nonce || SHA-256(spki), the cvmgate CVM's REPORTDATA.
-func spkiReportData(nonce, spki []byte) [64]byte {
+// evSPKIReportData is nonce || SHA-256(spki), the cvmgate CVM's REPORTDATA.
+func evSPKIReportData(nonce, spki []byte) [64]byte {
 	var rd [64]byte
 	copy(rd[:32], nonce)
 	h := sha256.Sum256(spki)
@@ -36,14 +36,14 @@ func spkiReportData(nonce, spki []byte) [64]byte {
 	return rd
 }
 
-// ratlsReportData is SHA-512("ratls-cert:" || spki), dstack's RA-TLS binding.
-func ratlsReportData(spki []byte) [64]byte {
+// evRATLSReportData is SHA-512("ratls-cert:" || spki), dstack's RA-TLS binding.
+func evRATLSReportData(spki []byte) [64]byte {
 	return sha512.Sum512(append([]byte("ratls-cert:"), spki...))
 }
 
 func TestCheckBindingAccepts(t *testing.T) {
 	nonce := bytes.Repeat([]byte{0x5a}, 32)
-	spki := testSPKI(t)
+	spki := evSPKI(t)
 	spkiHash := sha256.Sum256(spki)
 	var seedStyle [64]byte
 	copy(seedStyle[:], nonce)
@@ -53,13 +53,13 @@ func TestCheckBindingAccepts(t *testing.T) {
 		rd   [64]byte
 		b    verify.Binding
 	}{
-		{"spki", spkiReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki}},
-		{"spki by hash", spkiReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKISHA256: spkiHash[:]}},
-		{"spki and matching hash", spkiReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki, SPKISHA256: spkiHash[:]}},
-		{"ratls", ratlsReportData(spki), verify.Binding{Mode: verify.BindingRATLS, SPKI: spki}},
+		{"spki", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki}},
+		{"spki by hash", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKISHA256: spkiHash[:]}},
+		{"spki and matching hash", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki, SPKISHA256: spkiHash[:]}},
+		{"ratls", evRATLSReportData(spki), verify.Binding{Mode: verify.BindingRATLS, SPKI: spki}},
 		{"none with nonce", seedStyle, verify.Binding{Mode: verify.BindingNone, Nonce: nonce}},
-		{"none with nonce, key bound too", spkiReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: nonce}},
-		{"none with 64-byte nonce", spkiReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: func() []byte { rd := spkiReportData(nonce, spki); return rd[:] }()}},
+		{"none with nonce, key bound too", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: nonce}},
+		{"none with 64-byte nonce", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: func() []byte { rd := evSPKIReportData(nonce, spki); return rd[:] }()}},
 		{"none without nonce", [64]byte{1, 2, 3}, verify.Binding{Mode: verify.BindingNone}},
 	}
 	for _, tc := range tests {
@@ -72,12 +72,12 @@ func TestCheckBindingAccepts(t *testing.T) {
 func TestCheckBindingRejects(t *testing.T) {
 	nonce := bytes.Repeat([]byte{0x5a}, 32)
 	oldNonce := bytes.Repeat([]byte{0x11}, 32)
-	spki := testSPKI(t)
-	otherSPKI := testSPKI(t)
+	spki := evSPKI(t)
+	otherSPKI := evSPKI(t)
 	spkiHash := sha256.Sum256(spki)
 	otherHash := sha256.Sum256(otherSPKI)
-	good := spkiReportData(nonce, spki)
-	ratls := ratlsReportData(spki)
+	good := evSPKIReportData(nonce, spki)
+	ratls := evRATLSReportData(spki)
 
 	tests := []struct {
 		name     string
@@ -88,7 +88,7 @@ func TestCheckBindingRejects(t *testing.T) {
 		found    string
 	}{
 		{
-			name: "replayed quote: old nonce", rd: spkiReportData(oldNonce, spki),
+			name: "replayed quote: old nonce", rd: evSPKIReportData(oldNonce, spki),
 			b:    verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki},
 			kind: verify.KindStaleNonce, expected: hex.EncodeToString(nonce), found: hex.EncodeToString(oldNonce),
 		},
@@ -130,7 +130,7 @@ func TestCheckBindingRejects(t *testing.T) {
 		},
 		{
 			name: "ratls with another key", rd: ratls, b: verify.Binding{Mode: verify.BindingRATLS, SPKI: otherSPKI},
-			kind: verify.KindKeyBinding, expected: hex.EncodeToString(func() []byte { r := ratlsReportData(otherSPKI); return r[:] }()), found: hex.EncodeToString(ratls[:]),
+			kind: verify.KindKeyBinding, expected: hex.EncodeToString(func() []byte { r := evRATLSReportData(otherSPKI); return r[:] }()), found: hex.EncodeToString(ratls[:]),
 		},
 		{
 			name: "ratls without the tag", rd: sha512.Sum512(spki), b: verify.Binding{Mode: verify.BindingRATLS, SPKI: spki},
@@ -149,7 +149,7 @@ func TestCheckBindingRejects(t *testing.T) {
 			kind: verify.KindStaleNonce, found: "32 bytes",
 		},
 		{
-			name: "none with old nonce", rd: spkiReportData(oldNonce, spki), b: verify.Binding{Mode: verify.BindingNone, Nonce: nonce},
+			name: "none with old nonce", rd: evSPKIReportData(oldNonce, spki), b: verify.Binding{Mode: verify.BindingNone, Nonce: nonce},
 			kind: verify.KindStaleNonce, expected: hex.EncodeToString(nonce), found: hex.EncodeToString(oldNonce),
 		},
 		{

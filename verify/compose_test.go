@@ -11,10 +11,10 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 )
 
-const pinnedDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+const evPinnedDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 // appCompose returns an app-compose.json text holding dockerCompose.
-func appCompose(t testing.TB, dockerCompose string) string {
+func evAppCompose(t testing.TB, dockerCompose string) string {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{
 		"manifest_version":    2,
@@ -35,43 +35,43 @@ func TestParseCompose(t *testing.T) {
 	}{
 		{
 			name: "services sorted, pinned and not",
-			raw: appCompose(t, "services:\n  web:\n    image: nginx@"+pinnedDigest+"\n"+
+			raw: evAppCompose(t, "services:\n  web:\n    image: nginx@"+evPinnedDigest+"\n"+
 				"  api:\n    image: ghcr.io/acme/api:1.2\n  worker:\n    build: .\n"),
 			services: []verify.ComposeService{
 				{Name: "api", Image: "ghcr.io/acme/api:1.2"},
-				{Name: "web", Image: "nginx@" + pinnedDigest, Pinned: true},
+				{Name: "web", Image: "nginx@" + evPinnedDigest, Pinned: true},
 				{Name: "worker"},
 			},
 		},
 		{
 			name:     "tag and digest",
-			raw:      appCompose(t, "services:\n  a:\n    image: registry:5000/x/y:1.0@"+pinnedDigest+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "registry:5000/x/y:1.0@" + pinnedDigest, Pinned: true}},
+			raw:      evAppCompose(t, "services:\n  a:\n    image: registry:5000/x/y:1.0@"+evPinnedDigest+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "registry:5000/x/y:1.0@" + evPinnedDigest, Pinned: true}},
 		},
 		{
 			name:     "upper-case digest is not pinned",
-			raw:      appCompose(t, "services:\n  a:\n    image: x@"+strings.ToUpper(pinnedDigest)+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + strings.ToUpper(pinnedDigest)}},
+			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+strings.ToUpper(evPinnedDigest)+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + strings.ToUpper(evPinnedDigest)}},
 		},
 		{
 			name:     "short digest is not pinned",
-			raw:      appCompose(t, "services:\n  a:\n    image: x@"+pinnedDigest[:70]+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + pinnedDigest[:70]}},
+			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest[:70]+"\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + evPinnedDigest[:70]}},
 		},
 		{
 			name:     "digest followed by junk is not pinned",
-			raw:      appCompose(t, "services:\n  a:\n    image: x@"+pinnedDigest+"0\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + pinnedDigest + "0"}},
+			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest+"0\n"),
+			services: []verify.ComposeService{{Name: "a", Image: "x@" + evPinnedDigest + "0"}},
 		},
 		{
 			name:     "sha512 digest is not pinned",
-			raw:      appCompose(t, "services:\n  a:\n    image: x@sha512:"+strings.Repeat("ab", 64)+"\n"),
+			raw:      evAppCompose(t, "services:\n  a:\n    image: x@sha512:"+strings.Repeat("ab", 64)+"\n"),
 			services: []verify.ComposeService{{Name: "a", Image: "x@sha512:" + strings.Repeat("ab", 64)}},
 		},
-		{"service with null body", appCompose(t, "services:\n  a:\n"), []verify.ComposeService{{Name: "a"}}},
-		{"anchors", appCompose(t, "x: &img\n  image: y:1\nservices:\n  a: *img\n"), []verify.ComposeService{{Name: "a", Image: "y:1"}}},
-		{"no services key", appCompose(t, "version: '3'\n"), []verify.ComposeService{}},
-		{"empty compose file", appCompose(t, ""), []verify.ComposeService{}},
+		{"service with null body", evAppCompose(t, "services:\n  a:\n"), []verify.ComposeService{{Name: "a"}}},
+		{"anchors", evAppCompose(t, "x: &img\n  image: y:1\nservices:\n  a: *img\n"), []verify.ComposeService{{Name: "a", Image: "y:1"}}},
+		{"no services key", evAppCompose(t, "version: '3'\n"), []verify.ComposeService{}},
+		{"empty compose file", evAppCompose(t, ""), []verify.ComposeService{}},
 		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []verify.ComposeService{}},
 		{"null docker_compose_file", `{"docker_compose_file":null}`, []verify.ComposeService{}},
 	}

@@ -13,12 +13,12 @@ import (
 )
 
 var (
-	docDigest   = strings.Repeat("ab", 48)
-	docEventLog = `[{"imr":0,"event_type":2147483659,"digest":"` + docDigest + `","event":"","event_payload":""},` +
+	evDocDigest   = strings.Repeat("ab", 48)
+	evDocEventLog = `[{"imr":0,"event_type":2147483659,"digest":"` + evDocDigest + `","event":"","event_payload":""},` +
 		`{"imr":3,"event_type":134217729,"digest":"","event":"app-id","event_payload":"0102"}]`
 )
 
-func quotedJSON(t testing.TB, s string) string {
+func evQuotedJSON(t testing.TB, s string) string {
 	t.Helper()
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
@@ -36,12 +36,12 @@ func TestParseAttestation(t *testing.T) {
 	}{
 		{
 			name:  "guest agent shape",
-			doc:   `{"quote":"0400020000","event_log":` + quotedJSON(t, docEventLog) + `,"report_data":"1234","vm_config":"{\"cpu_count\":2}"}`,
+			doc:   `{"quote":"0400020000","event_log":` + evQuotedJSON(t, evDocEventLog) + `,"report_data":"1234","vm_config":"{\"cpu_count\":2}"}`,
 			quote: []byte{4, 0, 2, 0, 0}, events: 2, reportData: []byte{0x12, 0x34}, vmConfig: `{"cpu_count":2}`,
 		},
 		{
 			name:  "array event log, 0x hex, object vm_config",
-			doc:   `{"quote":"0x0400","event_log":` + docEventLog + `,"report_data":"0X` + strings.Repeat("AB", 64) + `","vm_config":{"cpu_count":2}}`,
+			doc:   `{"quote":"0x0400","event_log":` + evDocEventLog + `,"report_data":"0X` + strings.Repeat("AB", 64) + `","vm_config":{"cpu_count":2}}`,
 			quote: []byte{4, 0}, events: 2, reportData: []byte(strings.Repeat("\xab", 64)), vmConfig: `{"cpu_count":2}`,
 		},
 		{
@@ -90,7 +90,7 @@ func TestParseAttestationRejects(t *testing.T) {
 		{"event log an object", `{"quote":"04","event_log":{"imr":0}}`, verify.KindEventLogMalformed, "event_log"},
 		{"event log a number", `{"quote":"04","event_log":5}`, verify.KindEventLogMalformed, "event_log"},
 		{"event log bad hex", `{"quote":"04","event_log":[{"imr":3,"event_type":134217729,"event":"x","event_payload":"q"}]}`, verify.KindEventLogMalformed, "event_log"},
-		{"event log imr 4", `{"quote":"04","event_log":"[{\"imr\":4,\"event_type\":1,\"digest\":\"` + docDigest + `\"}]"}`, verify.KindEventLogMalformed, "event_log"},
+		{"event log imr 4", `{"quote":"04","event_log":"[{\"imr\":4,\"event_type\":1,\"digest\":\"` + evDocDigest + `\"}]"}`, verify.KindEventLogMalformed, "event_log"},
 		{"event log string not an array", `{"quote":"04","event_log":"{}"}`, verify.KindEventLogMalformed, "event_log"},
 	}
 	for _, tc := range tests {
@@ -115,7 +115,7 @@ func TestParseInfo(t *testing.T) {
 	compose := "{\"docker_compose_file\":\"services:\\n  a:\\n    image: x\\n\",\n  \"name\": \"é\"}"
 	tcb := map[string]any{
 		"mrtd": "aa", "rtmr0": "00", "rtmr1": "01", "rtmr2": "02", "rtmr3": "03",
-		"app_compose": compose, "event_log": json.RawMessage(docEventLog),
+		"app_compose": compose, "event_log": json.RawMessage(evDocEventLog),
 	}
 	tcbJSON, err := json.Marshal(tcb)
 	require.NoError(t, err)
