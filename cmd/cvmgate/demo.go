@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/collateral"
+)
+
+// runDemo implements "cvmgate demo": a simulated CVM with an Intel-shaped
+// test PKI, its collateral served by a fake PCS on loopback, verified
+// through the same code path as production, then a tampered quote refused.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cvmgate demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	if err := demo(ctx, stdout); err != nil {
+		fmt.Fprintln(stderr, "cvmgate demo:", err)
+		return exitRejected
+	}
+	return exitOK
+}
+
+// demo runs the scenario and writes its narration to w. It returns an
+// error when any step does not end as the demo expects.
+func demo(ctx context.Context, w io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	fmt.Fprintln(w, "== 1. A simulated CVM")
+	pki, err := cvmtest.NewPKI(cvmtest.PKIOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "test PKI: %q -> %q -> %q (FMSPC %s)\n", pki.Root.Subject.CommonName, pki.Intermediate.Subject.CommonName, pki.PCK.Subject.CommonName, pki.FMSPC())
+
+	// The client's fresh nonce and the CVM's TLS key, bound in REPORTDATA.
+	var nonce [32]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return err
+	}
+	spkiHash := sha256.Sum256([]byte("demo TLS key SubjectPublicKeyInfo"))
+	var opts cvmtest.QuoteOptions
+	copy(opts.ReportData[:32], nonce[:])
+	copy(opts.ReportData[32:], spkiHash[:])
+	opts.MRTD = sha512.Sum384([]byte("demo firmware"))
+	q, err := pki.QuoteStruct(opts)
+	if err != nil {
+		return err
+	}
+	rawQuote, err := q.Marshal()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "quote: %d bytes, REPORTDATA = nonce || SHA-256(TLS SPKI)\n", len(rawQuote))
+
+	fmt.Fprintln(w, "\n== 2. Collateral from a fake Intel PCS on loopback")
+	coll, err := pki.Collateral(cvmtest.CollateralOptions{})
+	if err != nil {
+		return err
+	}
+	pcs := cvmtest.NewPCSServer(coll, pki)
+	defer pcs.Close()
+	src, err := collateral.NewPCCS(pcs.URL, collateral.HTTPOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "PCS at %s (the verifier trusts the test root only because this demo says so)\n", pcs.URL)
+	v, err := verify.New(verify.Options{
+		Collateral:   collateral.NewCache(src, collateral.CacheOptions{}),
+		TrustedRoots: []*x509.Certificate{pki.Root},
+	})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n== 3. Verify the quote")
+	report, err := v.Verify(ctx, rawQuote)
+	if err != nil {
+		return fmt.Errorf("the genuine quote was refused: %w", err)
+	}
+	if err := verify.CheckBinding(report.Quote.Body.ReportData, verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce[:], SPKISHA256: spkiHash[:]}); err != nil {
+		return fmt.Errorf("the genuine quote's binding was refused: %w", err)
+	}
+	if err := newResult(rawQuote, report, nil).writeHuman(w); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "PCS requests so far: %d\n", pcs.TotalRequests())
+
+	fmt.Fprintln(w, "\n== 4. A tampered quote (one bit of RTMR3 flipped)")
+	q.Body.RTMR[3][0] ^= 1
+	tampered, err := q.Marshal() // not re-signed
+	if err != nil {
+		return err
+	}
+	_, err = v.Verify(ctx, tampered)
+	if verify.KindOf(err) != verify.KindQuoteSignature {
+		return fmt.Errorf("tampered quote: expected %s, got %v", verify.KindQuoteSignature, err)
+	}
+	fmt.Fprintf(w, "REFUSED, kind %s: %v\n", verify.KindOf(err), err)
+	fmt.Fprintf(w, "PCS requests after the second verify: %d (collateral cached until its nextUpdate)\n", pcs.TotalRequests())
+	return nil
+}
