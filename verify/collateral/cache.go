@@ -57,7 +57,7 @@ type cacheEntry struct {
 	next time.Time
 }
 
-// NewCache returns a Cache in front of src.
+// NewCache returns a Cache in front of src, which must not be nil.
 func NewCache(src Source, opts CacheOptions) *Cache {
 	if opts.Now == nil {
 		opts.Now = time.Now

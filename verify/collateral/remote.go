@@ -54,8 +54,8 @@ func NewPCS(opts HTTPOptions) Source {
 // caching service or a compatible one such as Phala's, serving the v4 PCS
 // paths under baseURL. The root CA CRL comes from
 // {base}/sgx/certification/v4/rootcacrl, as DER or as the hex text Intel's
-// PCCS serves. baseURL must be http or https with a host, and may carry a
-// path prefix; a trailing "/sgx/certification/v4" or "/tdx/certification/v4"
+// PCCS serves. baseURL must be http or https with a host and no user
+// information, and may carry a path prefix; a trailing "/sgx/certification/v4" or "/tdx/certification/v4"
 // is dropped. Its ID is "pccs:" + the normalized base URL.
 func NewPCCS(baseURL string, opts HTTPOptions) (Source, error) {
 	base, err := normalizeBase(baseURL)
@@ -82,6 +82,10 @@ func normalizeBase(raw string) (string, error) {
 	}
 	if u.Host == "" {
 		return "", fmt.Errorf("collateral: PCCS base URL %q: expected a host, found none", raw)
+	}
+	if u.User != nil {
+		// Credentials would end up in IDs, errors and logs.
+		return "", fmt.Errorf("collateral: PCCS base URL: expected no user information, found some; authenticate through HTTPOptions.Client")
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return "", fmt.Errorf("collateral: PCCS base URL %q: expected no query or fragment", raw)

@@ -124,7 +124,7 @@ func TestNewPCCSBaseURL(t *testing.T) {
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.wantID, src.ID(), tt.in)
 	}
-	for _, bad := range []string{"", "pccs.phala.network", "ftp://h.example", "https://", "https://h.example/?x=1", "https://h.example/#f", "://x", "https://h.example/%zz"} {
+	for _, bad := range []string{"", "pccs.phala.network", "ftp://h.example", "https://", "https://h.example/?x=1", "https://h.example/#f", "://x", "https://user:secret@h.example", "https://h.example/%zz"} {
 		_, err := NewPCCS(bad, HTTPOptions{})
 		assert.Error(t, err, "%q", bad)
 	}
