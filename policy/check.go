@@ -11,7 +11,8 @@ import (
 // *Violation values joined with errors.Join, each matching
 // verify.KindPolicy (see Violations). An invalid policy rejects every
 // report with a single "policy" violation wrapping the validation errors.
-// Rules that need dstack evidence fail when the report has none.
+// Rules on the dstack identity fail when the report has no dstack evidence
+// or its event log was not replayed to RTMR3.
 func (p *Policy) Check(r *verify.Report) error {
 	if err := p.Validate(); err != nil {
 		return &Violation{Rule: "policy", Expected: "a valid policy", Found: "an invalid one", Err: err}
@@ -28,18 +29,35 @@ func (p *Policy) Check(r *verify.Report) error {
 	return errors.Join(vs...)
 }
 
-// noDstack is what a dstack rule finds in a report without dstack evidence.
-const noDstack = "no dstack evidence in the report"
+// What an identity rule finds when the report has no usable identity.
+const (
+	noDstack    = "no dstack evidence in the report"
+	notReplayed = "a dstack identity whose event log does not replay to RTMR3"
+)
+
+// identityEvidence returns the report's dstack evidence if its identity
+// may be relied on, which needs RTMR3 to have been replayed from the event
+// log; otherwise nil and what was found instead.
+func identityEvidence(r *verify.Report) (*verify.Dstack, string) {
+	switch {
+	case r.Dstack == nil:
+		return nil, noDstack
+	case !r.Dstack.RTMRReplayed[3]:
+		return nil, notReplayed
+	}
+	return r.Dstack, ""
+}
 
 // checkOSImage judges the os-image-hash event.
 func (p *Policy) checkOSImage(r *verify.Report, vs []error) []error {
 	if p.OSImageHashes == nil {
 		return vs
 	}
-	if r.Dstack == nil {
-		return append(vs, &Violation{Rule: "os_image_hashes", Expected: oneOf(p.OSImageHashes), Found: noDstack})
+	d, missing := identityEvidence(r)
+	if d == nil {
+		return append(vs, &Violation{Rule: "os_image_hashes", Expected: oneOf(p.OSImageHashes), Found: missing})
 	}
-	if h := r.Dstack.Identity.OSImageHash; !containsHex(p.OSImageHashes, h) {
+	if h := d.Identity.OSImageHash; !containsHex(p.OSImageHashes, h) {
 		return append(vs, &Violation{Rule: "os_image_hashes", Expected: oneOf(p.OSImageHashes), Found: hexOrNone(h, "os-image-hash")})
 	}
 	return vs

@@ -13,22 +13,23 @@ import (
 // and pinned images.
 func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
 	a := &p.App
-	if r.Dstack == nil {
+	d, missing := identityEvidence(r)
+	if d == nil {
 		if a.checksCompose() {
-			vs = append(vs, &Violation{Rule: a.composeRule(), Expected: a.describeCompose(), Found: noDstack})
+			vs = append(vs, &Violation{Rule: a.composeRule(), Expected: a.describeCompose(), Found: missing})
 		}
 		if a.AppIDs != nil {
-			vs = append(vs, &Violation{Rule: "app.app_ids", Expected: oneOf(a.AppIDs), Found: noDstack})
+			vs = append(vs, &Violation{Rule: "app.app_ids", Expected: oneOf(a.AppIDs), Found: missing})
 		}
 		if a.KeyProviders != nil {
-			vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: noDstack})
+			vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: missing})
 		}
 		if a.RequirePinnedImages {
-			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: "an app compose with images pinned by digest", Found: noDstack})
+			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: missing})
 		}
 		return vs
 	}
-	id := &r.Dstack.Identity
+	id := &d.Identity
 	if a.checksCompose() && !a.acceptsCompose(id.ComposeHash) {
 		vs = append(vs, &Violation{Rule: a.composeRule(), Expected: a.describeCompose(), Found: hexOrNone(id.ComposeHash, "compose-hash")})
 	}
@@ -43,20 +44,21 @@ func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
 		vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: found})
 	}
 	if a.RequirePinnedImages {
-		vs = checkPinned(r.Dstack.Compose, vs)
+		vs = checkPinned(d.Compose, vs)
 	}
 	return vs
 }
 
+const pinnedExpected = "images pinned by digest (image@sha256:...)"
+
 // checkPinned reports every service whose image is not pinned by digest.
 func checkPinned(c *verify.Compose, vs []error) []error {
-	const expected = "images pinned by digest (image@sha256:...)"
 	if c == nil {
-		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: expected, Found: "no app compose in the evidence"})
+		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no app compose in the evidence"})
 	}
 	for _, s := range c.Services {
 		if !s.Pinned {
-			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: expected,
+			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected,
 				Found: "service " + quoteShort(s.Name) + " with image " + quoteShort(s.Image)})
 		}
 	}

@@ -258,6 +258,22 @@ func TestCheckWithoutDstack(t *testing.T) {
 	requireViolations(t, p.Check(r), "app.compose_files", "channel.binding")
 }
 
+// TestCheckIdentityNeedsRTMR3: identity rules refuse an identity that was
+// not replayed against the quote's RTMR3; the other rules still apply.
+func TestCheckIdentityNeedsRTMR3(t *testing.T) {
+	r := testReport()
+	r.Dstack.RTMRReplayed[3] = false
+	err := mustParse(t, testPolicyYAML).Check(r)
+	requireViolations(t, err, "os_image_hashes", "app.compose_hashes", "app.app_ids", "app.key_providers", "app.require_pinned_images")
+	for _, v := range Violations(err) {
+		assert.Equal(t, notReplayed, v.Found, v.Rule)
+	}
+
+	r = testReport()
+	r.Dstack.RTMRReplayed = [4]bool{false, false, false, true} // a stripped boot log
+	assert.NoError(t, mustParse(t, testPolicyYAML).Check(r))
+}
+
 func TestCheckNilReport(t *testing.T) {
 	requireViolations(t, mustParse(t, minimal).Check(nil), "report")
 }

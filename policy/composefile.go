@@ -7,8 +7,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxComposeFileSize bounds an app-compose.json read by Parse.
-const MaxComposeFileSize = 1 << 20
+// Limits on what Parse reads for compose_files: at most MaxComposeFiles
+// files of at most MaxComposeFileSize bytes each.
+const (
+	MaxComposeFiles    = 64
+	MaxComposeFileSize = 1 << 20
+)
 
 // ComposeFile is an app-compose.json named by path in a policy file. Parse
 // reads it and records the SHA-256 of its exact bytes, which is what Check

@@ -56,10 +56,13 @@
 // tcb.accept. Listing OutOfDate together with a grace is a load error,
 // since the listing accepts it for ever and the grace would be misread.
 //
-// # Channel binding
+// # Dstack evidence and channel binding
 //
-// channel.binding must equal the binding the report's dstack evidence was
-// checked with. It defaults to spki; an unbound channel must be accepted
-// explicitly with "none". A report without dstack evidence has no binding
-// and fails every channel rule.
+// Rules on the dstack identity (os_image_hashes and the app section) fail,
+// rather than being skipped, when the report has no dstack evidence or its
+// event log was not replayed to the quote's RTMR3. channel.binding must
+// equal the binding the report's dstack evidence was checked with. It
+// defaults to spki; an unbound channel must be accepted explicitly with
+// "none". A report without dstack evidence has no binding and fails every
+// channel rule.
 package policy

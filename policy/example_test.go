@@ -51,7 +51,7 @@ func ExampleFromReport() {
 	report := &verify.Report{
 		Quote:     &quote.Quote{},
 		TCBStatus: verify.StatusUpToDate,
-		Dstack:    &verify.Dstack{Binding: verify.BindingSPKI},
+		Dstack:    &verify.Dstack{RTMRReplayed: [4]bool{true, true, true, true}, Binding: verify.BindingSPKI},
 	}
 	p, err := policy.FromReport(report)
 	if err != nil {

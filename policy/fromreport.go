@@ -14,8 +14,9 @@ import (
 // channel binding, and max_age 1h. It is a starting point to review, not a
 // policy to deploy unread: it trusts exactly what was measured.
 //
-// The report must carry a quote and dstack evidence verified with a
-// channel binding; otherwise the error matches ErrIncompleteReport.
+// The report must carry a quote and dstack evidence whose event log was
+// replayed to RTMR3 and which was verified with a channel binding;
+// otherwise the error matches ErrIncompleteReport.
 func FromReport(r *verify.Report) (*Policy, error) {
 	switch {
 	case r == nil:
@@ -24,6 +25,8 @@ func FromReport(r *verify.Report) (*Policy, error) {
 		return nil, incomplete("a quote", "none")
 	case r.Dstack == nil:
 		return nil, incomplete("dstack evidence", "none")
+	case !r.Dstack.RTMRReplayed[3]:
+		return nil, incomplete("an event log replayed to RTMR3", "none")
 	case r.Dstack.Binding == "":
 		return nil, incomplete("a checked channel binding", "none")
 	}

@@ -137,6 +137,7 @@ func TestFromReportIncomplete(t *testing.T) {
 		{"nil", func(*verify.Report) *verify.Report { return nil }, "expected a report"},
 		{"no quote", func(r *verify.Report) *verify.Report { r.Quote = nil; return r }, "expected a quote"},
 		{"no dstack", func(r *verify.Report) *verify.Report { r.Dstack = nil; return r }, "expected dstack evidence"},
+		{"RTMR3 not replayed", func(r *verify.Report) *verify.Report { r.Dstack.RTMRReplayed[3] = false; return r }, "expected an event log replayed to RTMR3"},
 		{"no binding", func(r *verify.Report) *verify.Report { r.Dstack.Binding = ""; return r }, "expected a checked channel binding"},
 		{"key provider id not hex", func(r *verify.Report) *verify.Report { r.Dstack.Identity.KeyProvider.ID = "kms-1"; return r }, `found "kms-1"`},
 		{"empty key provider id", func(r *verify.Report) *verify.Report { r.Dstack.Identity.KeyProvider.ID = ""; return r }, "app.key_providers[0].id"},

@@ -49,6 +49,9 @@ func Parse(data []byte, baseDir string) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := len(p.App.ComposeFiles); n > MaxComposeFiles {
+		return nil, &FieldError{Field: "app.compose_files", Expected: fmt.Sprintf("at most %d files", MaxComposeFiles), Found: fmt.Sprintf("%d", n)}
+	}
 	var errs []error
 	for i := range p.App.ComposeFiles {
 		if err := p.App.ComposeFiles[i].resolve(baseDir); err != nil {

@@ -228,6 +228,7 @@ func TestParseComposeFileErrors(t *testing.T) {
 		{"directory", "sub", errNotRegular, "not a regular file"},
 		{"too large", "big.json", ErrTooLarge, "larger than 1048576 bytes"},
 		{"empty path", `""`, nil, "app.compose_files[0]"},
+		{"too many", strings.Repeat("nope.json, ", MaxComposeFiles+1), nil, "app.compose_files: expected at most 64 files, found 65"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
