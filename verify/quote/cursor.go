@@ -29,13 +29,13 @@ func (c *cursor) take(field string, n uint64) ([]byte, error) {
 }
 
 // sub returns a cursor over the next n bytes of field and skips them.
-func (c *cursor) sub(field string, n uint64) (*cursor, error) {
+func (c *cursor) sub(field string, n uint64) (cursor, error) {
 	base := c.offset()
 	b, err := c.take(field, n)
 	if err != nil {
-		return nil, err
+		return cursor{}, err
 	}
-	return &cursor{b: b, base: base}, nil
+	return cursor{b: b, base: base}, nil
 }
 
 // u16 reads a little-endian uint16 field.

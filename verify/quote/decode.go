@@ -47,14 +47,13 @@ func decodeHex(input []byte) ([]byte, error) {
 	}
 	digits := 0
 	for i := start; i < len(input); i++ {
-		c := input[i]
-		if isSpace(c) {
-			continue
+		switch hexClass[input[i]] {
+		case classSpace:
+		case classInvalid:
+			return nil, &FormatError{Field: "hex", Offset: i, Expected: "a hex digit or whitespace", Found: fmt.Sprintf("%q", input[i])}
+		default:
+			digits++
 		}
-		if _, ok := hexValue(c); !ok {
-			return nil, &FormatError{Field: "hex", Offset: i, Expected: "a hex digit or whitespace", Found: fmt.Sprintf("%q", c)}
-		}
-		digits++
 	}
 	if digits%2 != 0 {
 		return nil, &FormatError{Field: "hex", Offset: -1, Expected: "an even number of hex digits", Found: fmt.Sprintf("%d digits", digits)}
@@ -67,23 +66,43 @@ func decodeHex(input []byte) ([]byte, error) {
 			Found:    fmt.Sprintf("%d bytes", digits/2),
 		}
 	}
-	out := make([]byte, 0, digits/2)
-	var hi byte
-	odd := false
+	out := make([]byte, digits/2)
+	n := 0 // digits written
 	for i := start; i < len(input); i++ {
-		v, ok := hexValue(input[i])
-		if !ok {
+		v := hexClass[input[i]]
+		if v >= 16 {
 			continue // whitespace, checked above
 		}
-		if odd {
-			out = append(out, hi<<4|v)
-		} else {
-			hi = v
-		}
-		odd = !odd
+		out[n/2] = out[n/2]<<4 | v
+		n++
 	}
 	return out, nil
 }
+
+// Classes of input bytes in hexClass besides the digit values 0-15.
+const (
+	classSpace   = 0xfe
+	classInvalid = 0xff
+)
+
+// hexClass maps every byte to its hex digit value, classSpace or
+// classInvalid.
+var hexClass = func() (t [256]byte) {
+	for i := range t {
+		t[i] = classInvalid
+	}
+	for _, c := range []byte(" \t\n\r\v\f") {
+		t[c] = classSpace
+	}
+	for i := byte(0); i < 10; i++ {
+		t['0'+i] = i
+	}
+	for i := byte(0); i < 6; i++ {
+		t['a'+i] = 10 + i
+		t['A'+i] = 10 + i
+	}
+	return t
+}()
 
 // skipSpace returns the index of the first non-whitespace byte at or after i.
 func skipSpace(b []byte, i int) int {
@@ -94,19 +113,10 @@ func skipSpace(b []byte, i int) int {
 }
 
 // isSpace reports whether c is ASCII whitespace.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
+func isSpace(c byte) bool { return hexClass[c] == classSpace }
 
 // hexValue returns the value of the hex digit c.
 func hexValue(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	v := hexClass[c]
+	return v, v < 16
 }

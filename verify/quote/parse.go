@@ -52,7 +52,7 @@ func Parse(b []byte) (*Quote, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := q.parseSignatureData(sig); err != nil {
+	if err := q.parseSignatureData(&sig); err != nil {
 		return nil, err
 	}
 
@@ -167,7 +167,7 @@ func (q *Quote) parseSignatureData(c *cursor) error {
 	if err != nil {
 		return err
 	}
-	return q.parseQEReportCertData(cert)
+	return q.parseQEReportCertData(&cert)
 }
 
 // parseQEReportCertData reads certification data of type 6: QE report, its
@@ -201,14 +201,14 @@ func (q *Quote) parseQEReportCertData(c *cursor) error {
 // certificationData reads a certification data header (u16 type, u32
 // size) that must be of type want and whose size must be exactly the rest
 // of c, and returns a cursor over its data.
-func certificationData(c *cursor, field string, want uint16, wantName string) (*cursor, error) {
+func certificationData(c *cursor, field string, want uint16, wantName string) (cursor, error) {
 	off := c.offset()
 	typ, err := c.u16(field + " type")
 	if err != nil {
-		return nil, err
+		return cursor{}, err
 	}
 	if typ != want {
-		return nil, &FormatError{
+		return cursor{}, &FormatError{
 			Field:    field + " type",
 			Offset:   off,
 			Expected: fmt.Sprintf("%d (%s)", want, wantName),
@@ -218,10 +218,10 @@ func certificationData(c *cursor, field string, want uint16, wantName string) (*
 	off = c.offset()
 	size, err := c.u32(field + " size")
 	if err != nil {
-		return nil, err
+		return cursor{}, err
 	}
 	if uint64(size) != uint64(c.remaining()) {
-		return nil, &FormatError{
+		return cursor{}, &FormatError{
 			Field:    field + " size",
 			Offset:   off,
 			Expected: fmt.Sprintf("%d (the rest of the enclosing data)", c.remaining()),
