@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/cvmtest"
+)
+
+// runCLI runs the CLI in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// runJSON runs the CLI with --json appended and decodes its output.
+func runJSON(t *testing.T, args ...string) (int, map[string]any) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, append(args, "--json")...)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), "stdout %q stderr %q", stdout, stderr)
+	return code, out
+}
+
+// errorKind returns the error kind of a JSON result, or "" when verified.
+func errorKind(out map[string]any) string {
+	e, ok := out["error"].(map[string]any)
+	if !ok {
+		return ""
+	}
+	kind, _ := e["kind"].(string)
+	return kind
+}
+
+// writeFile writes data into the test's temporary folder.
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path
+}
+
+// synthetic is a test-PKI platform written to files the CLI reads.
+type synthetic struct {
+	pki        *cvmtest.PKI
+	now        time.Time
+	rootPEM    string // --trust-root
+	bundle     string // --collateral
+	at         string // --at
+	quoteHex   string // a default quote, hex
+	quoteBytes []byte
+}
+
+// newSynthetic builds a test PKI, its collateral bundle and a quote.
+func newSynthetic(t *testing.T, qopts cvmtest.QuoteOptions) *synthetic {
+	t.Helper()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	pki := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
+	coll, err := pki.Collateral(cvmtest.CollateralOptions{Now: now})
+	require.NoError(t, err)
+	bundle, err := coll.MarshalBundle()
+	require.NoError(t, err)
+	raw, err := pki.Quote(qopts)
+	require.NoError(t, err)
+	return &synthetic{
+		pki:        pki,
+		now:        now,
+		rootPEM:    writeFile(t, "root.pem", pki.RootPEM),
+		bundle:     writeFile(t, "collateral.json", bundle),
+		at:         now.Format(time.RFC3339),
+		quoteHex:   writeFile(t, "quote.hex", []byte(hex.EncodeToString(raw))),
+		quoteBytes: raw,
+	}
+}
+
+// args returns the flags that verify a quote file against s.
+func (s *synthetic) args(quoteFile string) []string {
+	return []string{"quote", "verify", "--quote", quoteFile, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.at}
+}
