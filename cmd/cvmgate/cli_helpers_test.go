@@ -87,3 +87,6 @@ func newSynthetic(t *testing.T, qopts cvmtest.QuoteOptions) *synthetic {
 func (s *synthetic) args(quoteFile string) []string {
 	return []string{"quote", "verify", "--quote", quoteFile, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.at}
 }
+
+// writeTo writes data to path.
+func writeTo(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
