@@ -16,14 +16,20 @@ const MaxInfoSize = 1 << 20
 // verified event log records; every other field is a claim to compare, not
 // a fact.
 type Info struct {
-	AppID       string `json:"app_id"`
-	InstanceID  string `json:"instance_id"`
-	AppName     string `json:"app_name"`
+	// AppID is the claimed app id (hex).
+	AppID string `json:"app_id"`
+	// InstanceID is the claimed instance id (hex).
+	InstanceID string `json:"instance_id"`
+	// AppName is the app's name from its compose.
+	AppName string `json:"app_name"`
+	// ComposeHash is the claimed compose hash (hex).
 	ComposeHash string `json:"compose_hash"`
+	// OSImageHash is the claimed OS image hash (hex).
 	OSImageHash string `json:"os_image_hash"`
 	// KeyProviderInfo is the key provider as the JSON text the agent gives.
 	KeyProviderInfo string `json:"key_provider_info"`
-	DeviceID        string `json:"device_id"`
+	// DeviceID is the claimed platform device id (hex).
+	DeviceID string `json:"device_id"`
 	// VMConfig is the vm_config field as text, or "".
 	VMConfig string `json:"vm_config,omitempty"`
 	// TCBInfo is the tcb_info field, which may arrive as an object or as a
@@ -33,6 +39,8 @@ type Info struct {
 
 // TCBInfo is the tcb_info part of Info.
 type TCBInfo struct {
+	// MRTD and RTMR0 to RTMR3 are the claimed measurements (hex); the
+	// verified quote holds the real ones.
 	MRTD  string `json:"mrtd"`
 	RTMR0 string `json:"rtmr0"`
 	RTMR1 string `json:"rtmr1"`
