@@ -1,0 +1,80 @@
+package verify
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+
+	"github.com/cvmgate/cvmgate/verify/collateral"
+	"github.com/cvmgate/cvmgate/verify/quote"
+)
+
+// checkQEReportSignature checks that the PCK leaf key signed the QE report.
+func checkQEReportSignature(q *quote.Quote, chain *pckChain) error {
+	pub, _ := chain.leaf.PublicKey.(*ecdsa.PublicKey)
+	if !verifyRawSignature(pub, q.QEReportRaw, q.QEReportSignature[:]) {
+		return &Error{Kind: KindQEReportSignature, Check: "qe report signature",
+			Expected: "signature by the PCK certificate key", Found: "invalid signature", Err: errBadSignature}
+	}
+	return nil
+}
+
+// checkQEReportBinding checks that the QE report vouches for the quote's
+// attestation key: report_data is SHA-256(attestation key || QE auth data)
+// followed by 32 zero bytes.
+func checkQEReportBinding(q *quote.Quote) error {
+	h := sha256.New()
+	h.Write(q.AttestationKey[:])
+	h.Write(q.QEAuthData)
+	var want [64]byte
+	h.Sum(want[:0])
+	got := q.QEReport.ReportData
+	if !bytes.Equal(got[:], want[:]) {
+		return mismatch(KindQEReportBinding, "qe report data",
+			hex.EncodeToString(want[:]), hex.EncodeToString(got[:]))
+	}
+	return nil
+}
+
+// checkQEIdentity compares the QE report with the QE identity: MRSIGNER and
+// ISVPRODID exactly, MISCSELECT and ATTRIBUTES under their masks. The JSON
+// miscselect values are the report's bytes in order, so they are read as
+// little-endian like the report's MISCSELECT.
+func checkQEIdentity(id *collateral.QEIdentity, r *quote.EnclaveReport) error {
+	const check = "qe identity"
+	if !bytes.Equal(id.MRSigner, r.MRSigner[:]) {
+		return mismatch(KindQEIdentityMismatch, check+": mrsigner", hex.EncodeToString(id.MRSigner), hex.EncodeToString(r.MRSigner[:]))
+	}
+	if id.ISVProdID != r.ISVProdID {
+		return mismatch(KindQEIdentityMismatch, check+": isvprodid", strconv.Itoa(int(id.ISVProdID)), strconv.Itoa(int(r.ISVProdID)))
+	}
+	mask := binary.LittleEndian.Uint32(id.MiscSelectMask)
+	want := binary.LittleEndian.Uint32(id.MiscSelect)
+	if r.MiscSelect&mask != want&mask {
+		return mismatch(KindQEIdentityMismatch, check+": miscselect",
+			fmt.Sprintf("%08x under mask %08x", want&mask, mask), fmt.Sprintf("%08x", r.MiscSelect))
+	}
+	for i := range r.Attributes {
+		if r.Attributes[i]&id.AttributesMask[i] != id.Attributes[i]&id.AttributesMask[i] {
+			return mismatch(KindQEIdentityMismatch, check+": attributes",
+				hex.EncodeToString(id.Attributes)+" under mask "+hex.EncodeToString(id.AttributesMask),
+				hex.EncodeToString(r.Attributes[:]))
+		}
+	}
+	return nil
+}
+
+// matchISVLevel returns the first level, of levels sorted by isvsvn from
+// highest to lowest, whose isvsvn is at most svn; nil if there is none.
+func matchISVLevel(levels []collateral.ISVTCBLevel, svn uint16) *collateral.ISVTCBLevel {
+	for i := range levels {
+		if levels[i].TCB.ISVSVN <= svn {
+			return &levels[i]
+		}
+	}
+	return nil
+}
