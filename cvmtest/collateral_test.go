@@ -202,6 +202,31 @@ func TestRevoke(t *testing.T) {
 	assert.Equal(t, []*big.Int{p.Intermediate.SerialNumber, p.TCBSigning.SerialNumber}, serials(rootCRL))
 }
 
+func TestSignCollateralAndCRLs(t *testing.T) {
+	p := mustDefaultPKI(t)
+	doc := []byte(`{"id":"TDX","version":3,"hand":"made"}`)
+	sig, err := p.SignCollateral(doc)
+	require.NoError(t, err)
+	assert.Len(t, sig, 64)
+	assert.True(t, verifyRaw(mustECDSA(t, p.TCBSigning), doc, sig))
+	assert.False(t, verifyRaw(mustECDSA(t, p.PCK), doc, sig))
+
+	this := testNow.Add(-time.Minute)
+	der, err := p.PCKCRL(cvmtest.CRLOptions{ThisUpdate: this, NextUpdate: testNow, Number: big.NewInt(42), Revoked: []*big.Int{big.NewInt(7)}})
+	require.NoError(t, err)
+	l, err := x509.ParseRevocationList(der)
+	require.NoError(t, err)
+	require.NoError(t, l.CheckSignatureFrom(p.Intermediate))
+	assert.Equal(t, big.NewInt(42), l.Number)
+	assert.Equal(t, []*big.Int{big.NewInt(7)}, serials(l))
+	assert.Equal(t, this, l.RevokedCertificateEntries[0].RevocationTime)
+
+	_, err = p.RootCRL(cvmtest.CRLOptions{ThisUpdate: testNow, NextUpdate: this})
+	var e *cvmtest.Error
+	require.ErrorAs(t, err, &e, "a CRL cannot end before it starts")
+	assert.Equal(t, "root CA CRL", e.Op)
+}
+
 func serials(l *x509.RevocationList) []*big.Int {
 	var out []*big.Int
 	for _, e := range l.RevokedCertificateEntries {

@@ -2,11 +2,20 @@ package cvmtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+)
+
+// Errors of Getter, matched with errors.Is through the *Error it returns.
+var (
+	// ErrUnexpectedStatus reports an answer other than 200 OK.
+	ErrUnexpectedStatus = errors.New("unexpected HTTP status")
+	// ErrBodyTooLarge reports a body over MaxGetterBody.
+	ErrBodyTooLarge = errors.New("response body too large")
 )
 
 // Limits of Getter.
@@ -39,13 +48,15 @@ func (g *Getter) Get(rawURL string) (map[string][]string, []byte, error) {
 }
 
 // GetContext fetches rawURL's path and query from the fake server and
-// returns the response headers and body. Statuses other than 200 are
-// errors, as are bodies over MaxGetterBody.
+// returns the response headers and body. Errors are *Error; a status
+// other than 200 matches ErrUnexpectedStatus and a body over MaxGetterBody
+// ErrBodyTooLarge.
 func (g *Getter) GetContext(ctx context.Context, rawURL string) (map[string][]string, []byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvmtest getter: %w", err)
+		return nil, nil, &Error{Op: "get", Err: err}
 	}
+	op := "get " + u.Path
 	target := g.base + u.EscapedPath()
 	if u.RawQuery != "" {
 		target += "?" + u.RawQuery
@@ -55,22 +66,22 @@ func (g *Getter) GetContext(ctx context.Context, rawURL string) (map[string][]st
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvmtest getter: %w", err)
+		return nil, nil, &Error{Op: op, Err: err}
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvmtest getter: %w", err)
+		return nil, nil, &Error{Op: op, Err: err}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxGetterBody+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvmtest getter: read %s: %w", u.Path, err)
+		return nil, nil, &Error{Op: op, Err: err}
 	}
 	if len(body) > MaxGetterBody {
-		return nil, nil, fmt.Errorf("cvmtest getter: %s: expected a body of at most %d bytes, found more", u.Path, MaxGetterBody)
+		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: expected at most %d bytes, found more", ErrBodyTooLarge, MaxGetterBody)}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("cvmtest getter: %s: expected status 200, found %d", u.Path, resp.StatusCode)
+		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: expected 200, found %d", ErrUnexpectedStatus, resp.StatusCode)}
 	}
 	return resp.Header, body, nil
 }

@@ -348,16 +348,20 @@ func TestGetter(t *testing.T) {
 	assert.Equal(t, c.RootCACRL, body)
 
 	_, _, err = g.Get("https://api.trustedservices.intel.com/tdx/certification/v4/tcb?fmspc=000000000000")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "expected status 200, found 404")
+	assert.ErrorIs(t, err, cvmtest.ErrUnexpectedStatus)
+	assert.Contains(t, err.Error(), "expected 200, found 404")
 
 	s.Oversize(cvmtest.MaxGetterBody + 10)
 	_, _, err = g.Get(cvmtest.DefaultBaseURL + cvmtest.QEIdentityPath)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "at most")
+	assert.ErrorIs(t, err, cvmtest.ErrBodyTooLarge)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, _, err = g.GetContext(ctx, cvmtest.DefaultBaseURL+cvmtest.QEIdentityPath)
 	assert.ErrorIs(t, err, context.Canceled)
+	var e *cvmtest.Error
+	assert.ErrorAs(t, err, &e)
+
+	_, _, err = g.Get("://no scheme")
+	assert.ErrorAs(t, err, &e)
 }

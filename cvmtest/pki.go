@@ -25,7 +25,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"math/big"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,7 +178,7 @@ func (p *PKI) RootPool() *x509.CertPool {
 
 // FMSPC returns the platform's FMSPC as 12 upper-case hex characters, the
 // form collateral requests use.
-func (p *PKI) FMSPC() string { return strings.ToUpper(hexString(p.Extensions.FMSPC[:])) }
+func (p *PKI) FMSPC() string { return p.Extensions.FMSPCHex() }
 
 // RevokePCK puts the PCK leaf's serial number into the PCK CRL of every
 // collateral made from now on.

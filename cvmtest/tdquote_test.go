@@ -230,6 +230,19 @@ func TestResign(t *testing.T) {
 	}
 }
 
+func TestResignRejectsUnknownLayout(t *testing.T) {
+	p := mustDefaultPKI(t)
+	q, err := p.QuoteStruct(cvmtest.QuoteOptions{})
+	require.NoError(t, err)
+	q.Header.Version = 3
+	raw, err := p.Resign(q)
+	assert.Nil(t, raw)
+	assert.ErrorIs(t, err, quote.ErrUnsupported)
+	var e *cvmtest.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "marshal quote", e.Op)
+}
+
 // publicRaw is the raw x || y attestation key of p.
 func publicRaw(p *cvmtest.PKI) [64]byte {
 	b, err := p.AttestationKey.PublicKey.Bytes()
