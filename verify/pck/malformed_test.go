@@ -67,6 +67,9 @@ func TestParseExtensionsValidVariants(t *testing.T) {
 		{"unknown field .8 skipped", func(t *testing.T, p *parts) {
 			p.top = append(p.top, entry(t, der(t, 5), 8))
 		}, func(*testing.T, *pck.Extensions) {}},
+		{"unknown field .100 and deeper .1.1 skipped", func(t *testing.T, p *parts) {
+			p.top = append(p.top, entry(t, der(t, 5), 100), entry(t, der(t, 5), 1, 1), entry(t, der(t, 5), 300))
+		}, func(*testing.T, *pck.Extensions) {}},
 		{"foreign OID skipped", func(t *testing.T, p *parts) {
 			p.top = append(p.top, sequence(t, der(t, asn1.ObjectIdentifier{1, 2, 3}), der(t, "x")))
 		}, func(*testing.T, *pck.Extensions) {}},
@@ -161,6 +164,16 @@ func TestParseExtensionsMalformed(t *testing.T) {
 		{"PCESVN 65536", func(t *testing.T, p *parts) []byte { p.tcb[16] = entry(t, der(t, 65536), 2, 17); return nil }, "PCESVN", "0 to 65535", "65536"},
 		{"CPUSVN 15 bytes", func(t *testing.T, p *parts) []byte { p.tcb[17] = entry(t, der(t, make([]byte, 15)), 2, 18); return nil }, "CPUSVN", "16 bytes", "15 bytes"},
 		{"TCB entry .2.19", func(t *testing.T, p *parts) []byte { p.tcb = append(p.tcb, entry(t, der(t, 1), 2, 19)); return nil }, "TCB entry", "OID 1.2.840.113741.1.13.1.2.1 to .18", "1.2.840.113741.1.13.1.2.19"},
+		{"TCB entry .2.200", func(t *testing.T, p *parts) []byte { p.tcb = append(p.tcb, entry(t, der(t, 1), 2, 200)); return nil }, "TCB entry", "OID 1.2.840.113741.1.13.1.2.1 to .18", "1.2.840.113741.1.13.1.2.200"},
+		{"TCB entry .2.0", func(t *testing.T, p *parts) []byte { p.tcb = append(p.tcb, entry(t, der(t, 1), 2, 0)); return nil }, "TCB entry", "OID 1.2.840.113741.1.13.1.2.1 to .18", "1.2.840.113741.1.13.1.2.0"},
+		{"invalid OID encoding", func(t *testing.T, p *parts) []byte {
+			p.top = append(p.top, sequence(t, []byte{0x06, 0x02, 0x2a, 0x81}, der(t, 1)))
+			return nil
+		}, "entry", "a valid OBJECT IDENTIFIER", "content 0x2a81"},
+		{"empty OID", func(t *testing.T, p *parts) []byte {
+			p.top = append(p.top, sequence(t, []byte{0x06, 0x00}, der(t, 1)))
+			return nil
+		}, "entry", "a valid OBJECT IDENTIFIER", "content 0x"},
 		{"TCB entry foreign OID", func(t *testing.T, p *parts) []byte {
 			p.tcb = append(p.tcb, sequence(t, der(t, asn1.ObjectIdentifier{1, 2, 3}), der(t, 1)))
 			return nil

@@ -2,7 +2,6 @@ package pck
 
 import (
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"fmt"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -28,22 +27,22 @@ func (e *Extensions) Marshal() (pkix.Extension, error) {
 
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		addEntry(b, OID, arcPPID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PPID) })
-		addEntry(b, OID, arcTCB, e.TCB.marshal)
-		addEntry(b, OID, arcPCEID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PCEID[:]) })
-		addEntry(b, OID, arcFMSPC, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.FMSPC[:]) })
-		addEntry(b, OID, arcSGXType, func(b *cryptobyte.Builder) { b.AddASN1Enum(int64(e.SGXType)) })
+		addEntry(b, parentExtension, arcPPID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PPID) })
+		addEntry(b, parentExtension, arcTCB, e.TCB.marshal)
+		addEntry(b, parentExtension, arcPCEID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PCEID[:]) })
+		addEntry(b, parentExtension, arcFMSPC, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.FMSPC[:]) })
+		addEntry(b, parentExtension, arcSGXType, func(b *cryptobyte.Builder) { b.AddASN1Enum(int64(e.SGXType)) })
 		if e.PlatformInstanceID != nil {
-			addEntry(b, OID, arcPlatformInstanceID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PlatformInstanceID) })
+			addEntry(b, parentExtension, arcPlatformInstanceID, func(b *cryptobyte.Builder) { b.AddASN1OctetString(e.PlatformInstanceID) })
 		}
 		if c := e.Configuration; c != nil {
-			addEntry(b, OID, arcConfiguration, func(b *cryptobyte.Builder) {
+			addEntry(b, parentExtension, arcConfiguration, func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					for _, f := range []struct {
 						arc int
 						v   bool
 					}{{arcDynamicPlatform, c.DynamicPlatform}, {arcCachedKeys, c.CachedKeys}, {arcSMTEnabled, c.SMTEnabled}} {
-						addEntry(b, oidConfiguration, f.arc, func(b *cryptobyte.Builder) { b.AddASN1Boolean(f.v) })
+						addEntry(b, parentConfiguration, f.arc, func(b *cryptobyte.Builder) { b.AddASN1Boolean(f.v) })
 					}
 				})
 			})
@@ -60,20 +59,21 @@ func (e *Extensions) Marshal() (pkix.Extension, error) {
 func (t *TCB) marshal(b *cryptobyte.Builder) {
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		for i, svn := range t.CPUSVNComponents {
-			addEntry(b, oidTCB, i+1, func(b *cryptobyte.Builder) { b.AddASN1Uint64(uint64(svn)) })
+			addEntry(b, parentTCB, i+1, func(b *cryptobyte.Builder) { b.AddASN1Uint64(uint64(svn)) })
 		}
-		addEntry(b, oidTCB, arcPCESVN, func(b *cryptobyte.Builder) { b.AddASN1Uint64(uint64(t.PCESVN)) })
-		addEntry(b, oidTCB, arcCPUSVN, func(b *cryptobyte.Builder) { b.AddASN1OctetString(t.CPUSVN[:]) })
+		addEntry(b, parentTCB, arcPCESVN, func(b *cryptobyte.Builder) { b.AddASN1Uint64(uint64(t.PCESVN)) })
+		addEntry(b, parentTCB, arcCPUSVN, func(b *cryptobyte.Builder) { b.AddASN1OctetString(t.CPUSVN[:]) })
 	})
 }
 
-// addEntry adds SEQUENCE {parent.arc, value}.
-func addEntry(b *cryptobyte.Builder, parent asn1.ObjectIdentifier, arc int, value cryptobyte.BuilderContinuation) {
-	oid := make(asn1.ObjectIdentifier, len(parent), len(parent)+1)
-	copy(oid, parent)
-	oid = append(oid, arc)
+// addEntry adds SEQUENCE {p.arc, value}. Every arc used is below 128, so
+// it encodes as the single byte arc after the parent's content octets.
+func addEntry(b *cryptobyte.Builder, p parent, arc int, value cryptobyte.BuilderContinuation) {
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oid)
+		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) {
+			b.AddBytes(p.der)
+			b.AddUint8(uint8(arc))
+		})
 		value(b)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math"
+	"strconv"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -30,11 +31,60 @@ const (
 	arcSMTEnabled      = 3
 )
 
-// OIDs of the structures that hold fields.
+// Parents of the entries the parser reads: the extension, its TCB and its
+// configuration.
 var (
-	oidTCB           = append(OID[:len(OID):len(OID)], arcTCB)
-	oidConfiguration = append(OID[:len(OID):len(OID)], arcConfiguration)
+	parentExtension     = newParent(OID)
+	parentTCB           = newParent(append(OID[:len(OID):len(OID)], arcTCB))
+	parentConfiguration = newParent(append(OID[:len(OID):len(OID)], arcConfiguration))
 )
+
+// parent is an OID whose child OIDs the parser recognises by their DER
+// content octets, without decoding (and allocating) every OID it reads.
+type parent struct {
+	oid asn1.ObjectIdentifier
+	der []byte // content octets of oid
+}
+
+// newParent precomputes the DER content octets of oid.
+func newParent(oid asn1.ObjectIdentifier) parent {
+	var b cryptobyte.Builder
+	b.AddASN1ObjectIdentifier(oid)
+	elem := cryptobyte.String(b.BytesOrPanic())
+	var content cryptobyte.String
+	if !elem.ReadASN1(&content, cbasn1.OBJECT_IDENTIFIER) {
+		panic("pck: cannot encode " + oid.String())
+	}
+	return parent{oid: oid, der: content}
+}
+
+// child returns n if der encodes the OID p.n with n in 1..63, else 0.
+// Such an arc encodes as one byte, so a prefix match is exact.
+func (p parent) child(der []byte) int {
+	if len(der) != len(p.der)+1 || !bytes.HasPrefix(der, p.der) {
+		return 0
+	}
+	if arc := der[len(p.der)]; arc > 0 && arc < 64 {
+		return int(arc)
+	}
+	return 0
+}
+
+// childString returns the dotted form of p.arc.
+func (p parent) childString(arc int) string { return p.oid.String() + "." + strconv.Itoa(arc) }
+
+// decodeOID decodes the content octets of an OBJECT IDENTIFIER.
+func decodeOID(der []byte) (asn1.ObjectIdentifier, bool) {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(der) })
+	elem, err := b.Bytes()
+	if err != nil {
+		return nil, false
+	}
+	var oid asn1.ObjectIdentifier
+	s := cryptobyte.String(elem)
+	return oid, s.ReadASN1ObjectIdentifier(&oid)
+}
 
 // ParseExtensions decodes the SGX extension of a PCK certificate. A missing
 // extension, a missing required field (.1 to .5), a duplicate field, a
@@ -66,7 +116,7 @@ func parseValue(der []byte) (*Extensions, error) {
 		return nil, malformed("value", "one DER SEQUENCE", describe(der))
 	}
 	e := &Extensions{}
-	seen, err := forEachEntry(seq, "entry", OID, fieldName, func(arc int, oid asn1.ObjectIdentifier, v *cryptobyte.String) error {
+	seen, err := forEachEntry(seq, "entry", parentExtension, fieldName, func(arc int, _ []byte, v *cryptobyte.String) error {
 		var err error
 		switch arc {
 		case arcPPID:
@@ -120,15 +170,23 @@ func fieldName(arc int) string {
 	return fmt.Sprintf("field %d", arc)
 }
 
+// tcbFieldNames names the TCB fields by arc, computed once so that naming
+// a field costs nothing on the success path.
+var tcbFieldNames = func() (names [arcCPUSVN + 1]string) {
+	for arc := 1; arc < arcPCESVN; arc++ {
+		names[arc] = fmt.Sprintf("TCB component %d", arc)
+	}
+	names[arcPCESVN] = "PCESVN"
+	names[arcCPUSVN] = "CPUSVN"
+	return names
+}()
+
 // tcbFieldName names a TCB field by its arc.
 func tcbFieldName(arc int) string {
-	switch arc {
-	case arcPCESVN:
-		return "PCESVN"
-	case arcCPUSVN:
-		return "CPUSVN"
+	if arc > 0 && arc < len(tcbFieldNames) {
+		return tcbFieldNames[arc]
 	}
-	return fmt.Sprintf("TCB component %d", arc)
+	return fmt.Sprintf("TCB field %d", arc)
 }
 
 // configFieldName names a configuration flag by its arc.
@@ -145,26 +203,30 @@ func configFieldName(arc int) string {
 }
 
 // forEachEntry walks seq, a SEQUENCE OF SEQUENCE {OID, value}, calling fn
-// with each entry's OID, its last arc when the OID is a direct child of
-// parent (else arc 0), and its value. fn must read the whole value. A
-// second entry with the same arc is an error; field names the entries in
-// errors. It returns the set of arcs
-// seen, as a bit mask.
-func forEachEntry(seq cryptobyte.String, field string, parent asn1.ObjectIdentifier, name func(int) string, fn func(arc int, oid asn1.ObjectIdentifier, v *cryptobyte.String) error) (uint64, error) {
+// with each entry's OID (its DER content octets), its last arc when the OID
+// is a direct child of p (else arc 0), and its value. fn must read the
+// whole value. A second entry with the same arc is an error; field names
+// the entries in errors. It returns the set of arcs seen, as a bit mask.
+func forEachEntry(seq cryptobyte.String, field string, p parent, name func(int) string, fn func(arc int, oid []byte, v *cryptobyte.String) error) (uint64, error) {
 	var seen uint64
+	var entry cryptobyte.String // one per call: fn's pointer makes it escape
 	for !seq.Empty() {
-		var entry cryptobyte.String
-		var oid asn1.ObjectIdentifier
+		var oid cryptobyte.String
 		if orig := seq; !seq.ReadASN1(&entry, cbasn1.SEQUENCE) {
 			return 0, malformed(field, "SEQUENCE {OID, value}", describe(orig))
 		}
-		if orig := entry; !entry.ReadASN1ObjectIdentifier(&oid) {
+		if orig := entry; !entry.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER) {
 			return 0, malformed(field, "an OBJECT IDENTIFIER", describe(orig))
 		}
-		arc := childArc(oid, parent)
-		if arc > 0 {
+		arc := p.child(oid)
+		if arc == 0 {
+			// Not a known child: decode it, to refuse a bad encoding.
+			if _, ok := decodeOID(oid); !ok {
+				return 0, malformed(field, "a valid OBJECT IDENTIFIER", fmt.Sprintf("content 0x%x", []byte(oid)))
+			}
+		} else {
 			if seen&(1<<arc) != 0 {
-				return 0, malformed(name(arc), "one entry", "a duplicate "+oid.String())
+				return 0, malformed(name(arc), "one entry", "a duplicate "+p.childString(arc))
 			}
 			seen |= 1 << arc
 		}
@@ -174,24 +236,13 @@ func forEachEntry(seq cryptobyte.String, field string, parent asn1.ObjectIdentif
 		if !entry.Empty() {
 			what := name(arc)
 			if arc == 0 {
-				what = oid.String()
+				found, _ := decodeOID(oid)
+				what = found.String()
 			}
 			return 0, malformed(what, "nothing after the value", fmt.Sprintf("%d more bytes", len(entry)))
 		}
 	}
 	return seen, nil
-}
-
-// childArc returns the last arc of oid if oid is parent plus one arc in
-// 1..63, else 0.
-func childArc(oid, parent asn1.ObjectIdentifier) int {
-	if len(oid) != len(parent)+1 || !oid[:len(parent)].Equal(parent) {
-		return 0
-	}
-	if arc := oid[len(parent)]; arc > 0 && arc < 64 {
-		return arc
-	}
-	return 0
 }
 
 // parse decodes the TCB SEQUENCE: all 18 entries, each exactly once.
@@ -200,7 +251,7 @@ func (t *TCB) parse(v *cryptobyte.String) error {
 	if orig := *v; !v.ReadASN1(&seq, cbasn1.SEQUENCE) {
 		return malformed("TCB", "a SEQUENCE", describe(orig))
 	}
-	seen, err := forEachEntry(seq, "TCB entry", oidTCB, tcbFieldName, func(arc int, oid asn1.ObjectIdentifier, v *cryptobyte.String) error {
+	seen, err := forEachEntry(seq, "TCB entry", parentTCB, tcbFieldName, func(arc int, oid []byte, v *cryptobyte.String) error {
 		switch {
 		case arc >= 1 && arc <= 16:
 			n, err := readUint(v, tcbFieldName(arc), math.MaxUint8)
@@ -213,7 +264,8 @@ func (t *TCB) parse(v *cryptobyte.String) error {
 		case arc == arcCPUSVN:
 			return readFixed(v, "CPUSVN", t.CPUSVN[:])
 		}
-		return malformed("TCB entry", "OID "+oidTCB.String()+".1 to .18", oid.String())
+		found, _ := decodeOID(oid)
+		return malformed("TCB entry", "OID "+parentTCB.oid.String()+".1 to .18", found.String())
 	})
 	if err != nil {
 		return err
@@ -234,7 +286,7 @@ func parseConfiguration(v *cryptobyte.String) (*Configuration, error) {
 		return nil, malformed("configuration", "a SEQUENCE", describe(orig))
 	}
 	c := &Configuration{}
-	_, err := forEachEntry(seq, "configuration entry", oidConfiguration, configFieldName, func(arc int, oid asn1.ObjectIdentifier, v *cryptobyte.String) error {
+	_, err := forEachEntry(seq, "configuration entry", parentConfiguration, configFieldName, func(arc int, _ []byte, v *cryptobyte.String) error {
 		switch arc {
 		case arcDynamicPlatform:
 			return readBool(v, "dynamic platform", &c.DynamicPlatform)
