@@ -110,5 +110,6 @@ func demo(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "REFUSED, kind %s: %v\n", verify.KindOf(err), err)
 	fmt.Fprintf(w, "PCS requests after the second verify: %d (collateral cached until its nextUpdate)\n", pcs.TotalRequests())
-	return nil
+
+	return demoEvidence(ctx, w, pki, v)
 }

@@ -147,4 +147,8 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, exitOK, code, "stderr: %s", stderr)
 	assert.Contains(t, stdout, "VERIFIED")
 	assert.Contains(t, stdout, "REFUSED, kind quote_signature")
+	assert.Contains(t, stdout, "policy: accepted")
+	for _, kind := range []string{"compose_mismatch", "event_digest_mismatch", "stale_nonce", "key_binding"} {
+		assert.Contains(t, stdout, "kind "+kind+"\n")
+	}
 }
