@@ -39,6 +39,12 @@ import (
 //	TDX_03: isvsvn 3 UpToDate (2024-03-13), isvsvn 1 OutOfDate (2023-08-09),
 //	        isvsvn 0 Revoked (2023-02-15)
 //
+// A TD 1.5 quote (quote.Version5, body type 3) whose TEETCBSVN comes from
+// ModuleFor("OutOfDate") and whose TEETCBSVN2 from ModuleFor("UpToDate")
+// is a TD running an updated module that it was not launched with: Intel
+// rates it TDRelaunchAdvised, or TDRelaunchAdvisedConfigurationNeeded on a
+// platform that needs configuration.
+//
 // QE identity (TD_QE), by QE ISVSVN: 4 UpToDate (2024-03-13), 2 OutOfDate
 // (2023-08-09); below 2 no level.
 //
