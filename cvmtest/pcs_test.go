@@ -330,6 +330,26 @@ func TestPCSServerControls(t *testing.T) {
 	})
 }
 
+func TestPCSServerWithoutPKI(t *testing.T) {
+	p := mustDefaultPKI(t)
+	c := defaultCollateral(t, p)
+	s := cvmtest.NewPCSServer(c, nil)
+	defer s.Close()
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{
+		{cvmtest.RootCACRLPath, http.StatusOK},
+		{cvmtest.RootCRLPath, http.StatusNotFound},
+		{cvmtest.PCKCRLPath + "?ca=platform&encoding=der", http.StatusOK},
+		{cvmtest.PCKCRLPath + "?ca=processor&encoding=der", http.StatusOK},
+		{cvmtest.TCBInfoPath + "?fmspc=" + p.FMSPC(), http.StatusOK},
+	} {
+		resp, _ := get(t, s, tt.path)
+		assert.Equal(t, tt.status, resp.StatusCode, tt.path)
+	}
+}
+
 func TestGetter(t *testing.T) {
 	p := mustDefaultPKI(t)
 	c := defaultCollateral(t, p)
