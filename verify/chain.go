@@ -155,7 +155,7 @@ func (v *Verifier) verifyPCKChain(pemChain []byte, now time.Time) (*pckChain, er
 			err = errors.New("issuer name differs from the intermediate's subject")
 		}
 		return nil, &Error{Kind: KindCertChain, Check: check + ": leaf signature",
-			Expected: "signed by " + ca.cert.Subject.CommonName, Found: "not", Err: err}
+			Expected: "signed by " + ca.cert.Subject.CommonName, Found: "a signature that does not verify", Err: err}
 	}
 	if !isP256(leaf.PublicKey) {
 		return nil, mismatch(KindCertChain, check+": leaf key", "ECDSA P-256", fmt.Sprintf("%T", leaf.PublicKey))
@@ -203,7 +203,7 @@ func (v *Verifier) verifiedIntermediate(der []byte, root *x509.Certificate, now 
 			err = errors.New("issuer name differs from the root's subject")
 		}
 		return nil, &Error{Kind: KindCertChain, Check: check + " signature",
-			Expected: "signed by " + root.Subject.CommonName, Found: "not", Err: err}
+			Expected: "signed by " + root.Subject.CommonName, Found: "a signature that does not verify", Err: err}
 	}
 	vca := &verifiedCA{
 		cert: cert, root: root, ca: ca,
@@ -214,14 +214,17 @@ func (v *Verifier) verifiedIntermediate(der []byte, root *x509.Certificate, now 
 	return vca, nil
 }
 
-// certError is a certificate that is not what its place in a chain needs;
-// chainError turns it into an *Error of the right kind.
+// certError is a certificate that is not what its place in a chain needs.
+// chainError reports it as cert_chain for the PCK chain;
+// collateralCertError reports it for collateral signing chains, where kind
+// tells an expired certificate (collateral_expired) from a wrong one.
 type certError struct {
 	kind            Kind
 	what            string
 	expected, found string
 }
 
+// Error implements error.
 func (e *certError) Error() string {
 	return fmt.Sprintf("%s: expected %s, found %s", e.what, e.expected, e.found)
 }

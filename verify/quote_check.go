@@ -54,15 +54,6 @@ func checkQuoteSignature(q *quote.Quote) error {
 	return nil
 }
 
-// checkQEVendor checks that Intel's quoting enclave made the quote.
-func checkQEVendor(q *quote.Quote) error {
-	if q.Header.QEVendorID != quote.IntelQEVendorID {
-		return mismatch(KindUnsupportedQuote, "qe vendor id",
-			hex.EncodeToString(quote.IntelQEVendorID[:]), hex.EncodeToString(q.Header.QEVendorID[:]))
-	}
-	return nil
-}
-
 // checkTDAttributes applies check 9: a DEBUG TD is refused unless
 // allowDebug, and MRSIGNERSEAM must be zero (Intel signs its own modules).
 func checkTDAttributes(b *quote.Body, allowDebug bool) error {

@@ -98,7 +98,9 @@ func New(opts Options) (*Verifier, error) {
 		v.now = time.Now
 	}
 	if v.source == nil && !v.noColl {
-		v.source = collateral.NewCache(collateral.NewPCS(collateral.HTTPOptions{}), collateral.CacheOptions{})
+		// The cache expires entries on the verifier's clock, so that a
+		// fixed Now never sees collateral the cache thinks expired.
+		v.source = collateral.NewCache(collateral.NewPCS(collateral.HTTPOptions{}), collateral.CacheOptions{Now: v.now})
 	}
 	if v.collaterals, err = lru.New[*collateral.Collateral, *verifiedCollateral](collateralCacheSize); err != nil {
 		return nil, err
@@ -115,11 +117,10 @@ func New(opts Options) (*Verifier, error) {
 // collateral source, are wrapped in it.
 func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error) {
 	now := v.now()
+	// Parse refuses versions, key types, TEE types and QE vendors other
+	// than TDX quotes v4 and v5 by Intel's QE with ECDSA P-256 keys.
 	q, err := parseQuote(rawQuote)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkQEVendor(q); err != nil {
 		return nil, err
 	}
 
@@ -218,9 +219,9 @@ func parseQuote(raw []byte) (*quote.Quote, error) {
 	case err == nil:
 		return q, nil
 	case errors.Is(err, quote.ErrUnsupported):
-		return nil, newError(KindUnsupportedQuote, "quote", err)
+		return nil, newError(KindUnsupportedQuote, "parse", err)
 	default:
-		return nil, newError(KindMalformedQuote, "quote", err)
+		return nil, newError(KindMalformedQuote, "parse", err)
 	}
 }
 

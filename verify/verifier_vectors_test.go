@@ -189,13 +189,7 @@ func goTDXGuestCollateral(t *testing.T) *collateral.Collateral {
 func TestVerifyGoTDXGuestVector(t *testing.T) {
 	t.Parallel()
 	c := goTDXGuestCollateral(t)
-	all := []verify.TCBStatus{
-		verify.StatusUpToDate, verify.StatusSWHardeningNeeded, verify.StatusConfigurationNeeded,
-		verify.StatusConfigurationAndSWHardeningNeeded, verify.StatusOutOfDate,
-		verify.StatusOutOfDateConfigurationNeeded, verify.StatusTDRelaunchAdvised,
-		verify.StatusTDRelaunchAdvisedConfigurationNeeded, verify.StatusRevoked,
-	}
-	v := intelVerifier(t, c, goTDXGuestTime, func(o *verify.Options) { o.AcceptStatuses = all })
+	v := intelVerifier(t, c, goTDXGuestTime, func(o *verify.Options) { o.AcceptStatuses = allStatuses })
 
 	// The sample quote ends with a non-zero ASCII trailer that no real
 	// quote has; the strict parser refuses it, so strip it.
