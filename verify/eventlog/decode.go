@@ -57,8 +57,12 @@ func decodeArray(b []byte) ([]Event, error) {
 		if i == MaxEvents {
 			return nil, malformed(-1, "", "expected at most %d events, found more", MaxEvents)
 		}
-		var e Event
-		if err := dec.Decode(&e); err != nil {
+		var w *eventJSON
+		if err := dec.Decode(&w); err != nil {
+			return nil, atIndex(i, err)
+		}
+		e, err := w.event()
+		if err != nil {
 			return nil, atIndex(i, err)
 		}
 		if err := checkStructure(i, e); err != nil {

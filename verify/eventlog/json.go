@@ -1,7 +1,6 @@
 package eventlog
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -54,26 +53,37 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // Rules that relate fields (a boot event needs a digest, runtime events
 // belong to RTMR3) are checked by Decode and Replay.
 func (e *Event) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return malformed(-1, "", "expected an event object, found null")
-	}
-	var w eventJSON
+	var w *eventJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return &MalformedError{Index: -1, Reason: "expected an event object", Err: err}
 	}
+	out, err := w.event()
+	if err != nil {
+		return err
+	}
+	*e = out
+	return nil
+}
+
+// event checks the wire form of one event and converts it (see
+// Event.UnmarshalJSON). A nil w is a JSON null.
+func (w *eventJSON) event() (Event, error) {
+	if w == nil {
+		return Event{}, malformed(-1, "", "expected an event object, found null")
+	}
 	if w.IMR == nil {
-		return malformed(-1, "imr", "expected an IMR index, found none")
+		return Event{}, malformed(-1, "imr", "expected an IMR index, found none")
 	}
 	if *w.IMR < 0 || *w.IMR > 3 {
-		return malformed(-1, "imr", "expected 0 to 3, found %d", *w.IMR)
+		return Event{}, malformed(-1, "imr", "expected 0 to 3, found %d", *w.IMR)
 	}
 	if w.EventType == nil {
-		return malformed(-1, "event_type", "expected an event type, found none")
+		return Event{}, malformed(-1, "event_type", "expected an event type, found none")
 	}
 	out := Event{IMR: *w.IMR, EventType: *w.EventType}
 	if w.Version != nil {
 		if *w.Version < 0 || *w.Version > 2 {
-			return malformed(-1, "version", "expected 1 or 2, found %d", *w.Version)
+			return Event{}, malformed(-1, "version", "expected 1 or 2, found %d", *w.Version)
 		}
 		out.Version = *w.Version
 	}
@@ -82,19 +92,18 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	var err error
 	if out.Digest, err = hexField("digest", w.Digest); err != nil {
-		return err
+		return Event{}, err
 	}
 	if n := len(out.Digest); n != 0 && n != DigestSize {
-		return malformed(-1, "digest", "expected %d bytes, found %d", DigestSize, n)
+		return Event{}, malformed(-1, "digest", "expected %d bytes, found %d", DigestSize, n)
 	}
 	if out.Payload, err = hexField("event_payload", w.Payload); err != nil {
-		return err
+		return Event{}, err
 	}
 	if out.Preimage, err = hexField("preimage", w.Preimage); err != nil {
-		return err
+		return Event{}, err
 	}
-	*e = out
-	return nil
+	return out, nil
 }
 
 // hexField decodes an optional hex string field; absent or empty gives nil.
