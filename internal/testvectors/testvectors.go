@@ -4,19 +4,21 @@
 package testvectors
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// Dir returns the vectors folder, or skips tb when it is absent. It walks up
-// from the working directory (the package under test) to the repository
-// root, the folder holding go.mod, then to ../shared/vectors.
-func Dir(tb testing.TB) string {
-	tb.Helper()
+// Find returns the vectors folder: it walks up from the working directory
+// (the package under test) to the repository root, the folder holding
+// go.mod, then to ../shared/vectors. It is for callers without a
+// testing.TB, such as fuzz seeding; tests use Dir.
+func Find() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		tb.Fatalf("testvectors: %v", err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -24,15 +26,25 @@ func Dir(tb testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("real TDX vectors not found: no go.mod above the package directory")
+			return "", errors.New("no go.mod above the package directory")
 		}
 		dir = parent
 	}
 	vectors := filepath.Join(dir, "..", "shared", "vectors")
 	if _, err := os.Stat(vectors); err != nil {
-		tb.Skipf("real TDX vectors not found at %s (they live beside the checkout, in ../shared/vectors): %v", vectors, err)
+		return "", fmt.Errorf("they live beside the checkout, in ../shared/vectors: %w", err)
 	}
-	return vectors
+	return vectors, nil
+}
+
+// Dir returns the vectors folder, or skips tb when it is absent.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := Find()
+	if err != nil {
+		tb.Skipf("real TDX vectors not found: %v", err)
+	}
+	return dir
 }
 
 // Path returns the path of a file below the vectors folder, or skips tb
