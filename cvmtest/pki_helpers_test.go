@@ -8,8 +8,6 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -116,40 +114,4 @@ func extensionOIDs(cert *x509.Certificate) map[string]bool {
 		out[e.Id.String()] = e.Critical
 	}
 	return out
-}
-
-// vectorsDir returns the real-hardware vectors directory, or skips the
-// test when it is absent.
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir, reason := findVectors()
-	if dir == "" {
-		t.Skip(reason)
-	}
-	return dir
-}
-
-// findVectors locates ../shared/vectors beside the repository root, found
-// by walking up from the package directory to go.mod. It returns "" and
-// the reason when the vectors are not there.
-func findVectors() (dir, reason string) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", "real-hardware vectors: " + err.Error()
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", "real-hardware vectors: repository root (go.mod) not found above the package directory"
-		}
-		dir = parent
-	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(vectors); err != nil {
-		return "", "real-hardware vectors not available at " + vectors + " (they live beside the checkout, not in it)"
-	}
-	return vectors, ""
 }

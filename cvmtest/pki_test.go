@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/pck"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -235,12 +234,10 @@ func (f *fatalRecorder) Fatal(args ...any) {
 // same entries in the SGX extension.
 func TestPKIShapeMatchesIntel(t *testing.T) {
 	real := map[string][]byte{"go-tdx-guest SPR quote": testdata.RawQuote}
-	if dir, reason := findVectors(); dir == "" {
-		t.Logf("comparing with go-tdx-guest's quote only: %s", reason)
+	if _, err := testvectors.Find(); err != nil {
+		t.Logf("comparing with go-tdx-guest's quote only: real TDX vectors not found: %v", err)
 	} else {
-		b, err := os.ReadFile(filepath.Join(dir, "dcap-qvl", "tdx_quote"))
-		require.NoError(t, err)
-		real["dcap-qvl tdx_quote"] = b
+		real["dcap-qvl tdx_quote"] = testvectors.Read(t, "dcap-qvl", "tdx_quote")
 	}
 	p := mustDefaultPKI(t)
 	ours := parsePEMCerts(t, p.PCKChainPEM)

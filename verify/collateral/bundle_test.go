@@ -12,12 +12,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 )
 
 const vectorBundle = "dcap-qvl/tdx_quote_collateral.json"
 
 func TestBundleRoundTripRealVector(t *testing.T) {
-	raw := readVector(t, vectorBundle)
+	raw := testvectors.Read(t, vectorBundle)
 	var want map[string]string
 	require.NoError(t, json.Unmarshal(raw, &want))
 
@@ -62,7 +64,7 @@ func TestBundleRoundTripGenerated(t *testing.T) {
 }
 
 func TestParseBundleByteArrays(t *testing.T) {
-	raw := readVector(t, vectorBundle)
+	raw := testvectors.Read(t, vectorBundle)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
 	want, err := ParseBundle(raw)

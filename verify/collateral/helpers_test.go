@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,37 +16,6 @@ import (
 	"github.com/google/go-tdx-guest/testing/testdata"
 	"github.com/stretchr/testify/require"
 )
-
-// vectorsDir returns the shared real-hardware vectors folder, found beside
-// the repository root, or skips the test when it is absent.
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found above the package directory")
-		}
-		dir = parent
-	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(vectors); err != nil {
-		t.Skipf("real-hardware vectors not found at %s (they live in shared/vectors beside the checkout): %v", vectors, err)
-	}
-	return vectors
-}
-
-// readVector reads a file of the shared vectors, skipping when absent.
-func readVector(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorsDir(t), name))
-	require.NoError(t, err)
-	return b
-}
 
 // signedValue extracts the raw value of key from an Intel PCS response body
 // such as {"tcbInfo":{...},"signature":"..."}.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 )
 
 func TestParseTCBInfoReal(t *testing.T) {
@@ -26,7 +28,7 @@ func TestParseTCBInfoReal(t *testing.T) {
 
 func TestParseTCBInfoVector(t *testing.T) {
 	var bundle map[string]string
-	require.NoError(t, json.Unmarshal(readVector(t, "dcap-qvl/tdx_quote_collateral.json"), &bundle))
+	require.NoError(t, json.Unmarshal(testvectors.Read(t, "dcap-qvl/tdx_quote_collateral.json"), &bundle))
 	info, err := ParseTCBInfo([]byte(bundle["tcb_info"]))
 	require.NoError(t, err)
 	assert.Equal(t, "B0C06F000000", fmtHex(info.FMSPC))

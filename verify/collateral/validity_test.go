@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 )
 
 func TestNextUpdateAndIssueDate(t *testing.T) {
@@ -55,7 +57,7 @@ func TestNextUpdateAndIssueDate(t *testing.T) {
 }
 
 func TestNextUpdateRealVector(t *testing.T) {
-	c, err := ParseBundle(readVector(t, vectorBundle))
+	c, err := ParseBundle(testvectors.Read(t, vectorBundle))
 	require.NoError(t, err)
 	next, err := c.NextUpdate()
 	require.NoError(t, err)

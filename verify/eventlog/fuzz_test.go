@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -22,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 	if b, err := json.Marshal(testLog(rt("app", []byte("x")))); err == nil {
 		f.Add(b)
 	}
-	if dir, err := findVectors(); err == nil {
+	if dir, err := testvectors.Find(); err == nil {
 		for _, name := range vectorNames {
 			if raw, err := os.ReadFile(filepath.Join(dir, "dstack", name)); err == nil {
 				var v dstackVector
@@ -81,25 +82,4 @@ func FuzzRuntimePreimageV2(f *testing.F) {
 		require.NoError(t, err)
 		require.Len(t, p, 48)
 	})
-}
-
-// findVectors is vectorsDir without a testing.TB, for fuzz seeds.
-func findVectors() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "vectors")
-	_, err = os.Stat(v)
-	return v, err
 }

@@ -3,13 +3,12 @@ package eventlog_test
 import (
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -21,37 +20,10 @@ type dstackVector struct {
 	VMConfig   string `json:"vm_config"`
 }
 
-// vectorsDir finds ../shared/vectors beside the repository root (the
-// directory holding go.mod above the package directory), or skips.
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found above the package directory")
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(v); err != nil {
-		t.Skipf("real TDX vectors not found at %s (they live beside the checkout): %v", v, err)
-	}
-	return v
-}
-
 // loadDstackVector reads a dstack vector by file name.
 func loadDstackVector(t testing.TB, name string) dstackVector {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorsDir(t), "dstack", name))
-	if os.IsNotExist(err) {
-		t.Skipf("vector dstack/%s not present", name)
-	}
-	require.NoError(t, err)
+	b := testvectors.Read(t, "dstack", name)
 	var v dstackVector
 	require.NoError(t, json.Unmarshal(b, &v))
 	return v

@@ -9,55 +9,24 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"math/big"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/pck"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
-
-// findVectors returns the shared real-hardware vectors folder, which lives
-// beside the repository root: walk up from the package directory to the
-// directory holding go.mod, then "../shared/vectors".
-func findVectors() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(vectors); err != nil {
-		return "", err
-	}
-	return vectors, nil
-}
 
 // vectorQuote reads the quote of a shared vector: a raw binary file or the
 // hex "quote" field of a dstack JSON file. It skips when the vectors are
 // absent.
 func vectorQuote(tb testing.TB, name string) []byte {
 	tb.Helper()
-	dir, err := findVectors()
-	if err != nil {
-		tb.Skipf("real TDX vectors (../shared/vectors beside the checkout) not available: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	require.NoError(tb, err)
+	b := testvectors.Read(tb, name)
 	if filepath.Ext(name) != ".json" {
 		return b
 	}
@@ -65,7 +34,7 @@ func vectorQuote(tb testing.TB, name string) []byte {
 		Quote string `json:"quote"`
 	}
 	require.NoError(tb, json.Unmarshal(b, &doc))
-	b, err = quote.Decode([]byte(doc.Quote))
+	b, err := quote.Decode([]byte(doc.Quote))
 	require.NoError(tb, err)
 	return b
 }

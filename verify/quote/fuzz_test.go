@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-tdx-guest/testing/testdata"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
@@ -19,7 +20,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(marshalled(f, c.version, c.bodyType))
 	}
 	f.Add(testdata.RawQuote)
-	if _, err := findVectors(); err == nil {
+	if _, err := testvectors.Find(); err == nil {
 		for _, name := range []string{"dcap-qvl/tdx_quote", "dstack/quote-report.json", "dstack/tdx-lite-getquote.json"} {
 			f.Add(readVector(f, name))
 		}

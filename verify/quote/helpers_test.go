@@ -8,59 +8,22 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"math/big"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
-
-// findVectors returns the shared real-hardware vectors folder, which lives
-// beside the repository root: walk up from the package directory to the
-// directory holding go.mod, then "../shared/vectors".
-func findVectors() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(vectors); err != nil {
-		return "", err
-	}
-	return vectors, nil
-}
-
-// vectorsDir returns the vectors folder or skips the test when it is absent.
-func vectorsDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := findVectors()
-	if err != nil {
-		tb.Skipf("real TDX vectors (../shared/vectors beside the checkout) not available: %v", err)
-	}
-	return dir
-}
 
 // readVector returns the quote bytes of a vector: a raw binary file, or
 // the hex "quote" field of a dstack JSON file, padding included.
 func readVector(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorsDir(tb), name))
-	require.NoError(tb, err)
+	b := testvectors.Read(tb, name)
 	if filepath.Ext(name) != ".json" {
 		return b
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
@@ -77,7 +78,7 @@ func TestParseTruncated(t *testing.T) {
 
 // tryVector reads a real vector, or returns nil if the vectors are absent.
 func tryVector(t *testing.T, name string) []byte {
-	if _, err := findVectors(); err != nil {
+	if _, err := testvectors.Find(); err != nil {
 		return nil
 	}
 	return readVector(t, name)
