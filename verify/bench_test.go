@@ -1,0 +1,184 @@
+package verify_test
+
+import (
+	"context"
+	"crypto/x509"
+	"sync"
+	"testing"
+
+	"github.com/google/go-tdx-guest/abi"
+	tdxverify "github.com/google/go-tdx-guest/verify"
+
+	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/collateral"
+)
+
+// benchFixture is the default cvmtest PKI, its collateral around testNow
+// and a default quote: the same inputs for every benchmark.
+func benchFixture(b *testing.B) (*cvmtest.PKI, *collateral.Collateral, []byte) {
+	b.Helper()
+	p := cvmtest.MustPKI(b, cvmtest.PKIOptions{})
+	c := testCollateral(b, p, cvmtest.CollateralOptions{})
+	return p, c, testQuote(b, p, cvmtest.QuoteOptions{ReportData: [64]byte{1}})
+}
+
+// benchOptions verifies against p's root with collateral c at testNow.
+func benchOptions(p *cvmtest.PKI, c *collateral.Collateral) verify.Options {
+	return verify.Options{
+		Collateral:   collateral.Static(c, "bench"),
+		TrustedRoots: []*x509.Certificate{p.Root},
+		Now:          fixedNow(testNow),
+	}
+}
+
+// BenchmarkVerifyCold makes a new Verifier for every quote, so its caches
+// are empty: each verification checks the PCK chain, both CRLs, the TCB
+// info and QE identity signatures and their signing chains, and parses
+// the collateral again.
+func BenchmarkVerifyCold(b *testing.B) {
+	p, c, raw := benchFixture(b)
+	opts := benchOptions(p, c)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := verify.New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := v.Verify(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyWarm reuses one Verifier whose caches hold the verified
+// collateral and PCK intermediate: a quote costs the PCK leaf certificate,
+// QE report and quote signature checks.
+func BenchmarkVerifyWarm(b *testing.B) {
+	p, c, raw := benchFixture(b)
+	v, err := verify.New(benchOptions(p, c))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, raw); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyWarmParallel is BenchmarkVerifyWarm from every P at once.
+func BenchmarkVerifyWarmParallel(b *testing.B) {
+	p, c, raw := benchFixture(b)
+	v, err := verify.New(benchOptions(p, c))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, raw); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(ctx, raw); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyWarmDcapQVLVector verifies dcap-qvl's real quote against
+// Intel's root with warm caches.
+func BenchmarkVerifyWarmDcapQVLVector(b *testing.B) {
+	raw, c := dcapQVLVector(b)
+	v := intelVerifier(b, c, dcapQVLTime, nil)
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, raw); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// memoryGetter is a go-tdx-guest trust.HTTPSGetter that answers from
+// memory: each URL is fetched once from a fake PCS, then served from a map.
+type memoryGetter struct {
+	inner *cvmtest.Getter
+	mu    sync.Mutex
+	resp  map[string]memoryResponse
+}
+
+type memoryResponse struct {
+	header map[string][]string
+	body   []byte
+}
+
+// Get implements trust.HTTPSGetter.
+func (g *memoryGetter) Get(url string) (map[string][]string, []byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if r, ok := g.resp[url]; ok {
+		return r.header, r.body, nil
+	}
+	h, body, err := g.inner.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.resp[url] = memoryResponse{header: h, body: body}
+	return h, body, nil
+}
+
+// BenchmarkGoTDXGuestVerify runs go-tdx-guest's full verification
+// (verify.TdxQuote with GetCollateral and CheckRevocations) of the same
+// quote with the same collateral, served from memory, trusting the same
+// test root. TdxQuote mutates its Options, so each iteration builds fresh
+// ones with a complete TimeSet (a partial one silently skips expiry
+// checks). It parses the quote with abi.QuoteToProto each time, as
+// Verify parses its input.
+func BenchmarkGoTDXGuestVerify(b *testing.B) {
+	p, c, raw := benchFixture(b)
+	srv := cvmtest.NewPCSServer(c, p)
+	b.Cleanup(srv.Close)
+	getter := &memoryGetter{inner: srv.Getter(), resp: map[string]memoryResponse{}}
+	roots := p.RootPool()
+	run := func() error {
+		q, err := abi.QuoteToProto(raw)
+		if err != nil {
+			return err
+		}
+		now := testNow
+		return tdxverify.TdxQuote(q, &tdxverify.Options{
+			CheckRevocations: true,
+			GetCollateral:    true,
+			Getter:           getter,
+			TrustedRoots:     roots,
+			Now:              &tdxverify.TimeSet{PckCertChain: now, TcbInfo: now, QeIdentity: now, PckCrl: now, RootCaCrl: now},
+		})
+	}
+	if err := run(); err != nil { // warms the getter
+		b.Fatal(err)
+	}
+	before := srv.TotalRequests()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if n := srv.TotalRequests(); n != before {
+		b.Fatalf("%d requests reached the fake PCS while timing; want them all served from memory", n-before)
+	}
+}
