@@ -852,3 +852,37 @@ func TestErrorReportOnlyAfterStatuses(t *testing.T) {
 	require.True(t, errors.As(err, &e))
 	assert.Nil(t, e.Report, "no report before the statuses are known")
 }
+
+// failingSource is a collateral.Source that always fails with err.
+type failingSource struct{ err error }
+
+func (s failingSource) ID() string { return "failing" }
+
+func (s failingSource) Fetch(context.Context, collateral.Request) (*collateral.Collateral, error) {
+	return nil, s.err
+}
+
+func TestVerifyFetchErrors(t *testing.T) {
+	t.Parallel()
+	p := sharedPKI(t, cvmtest.PKIOptions{})
+	raw := testQuote(t, p, cvmtest.QuoteOptions{})
+	malformed := &collateral.FormatError{Item: "tcb info", Err: errors.New("bad JSON")}
+	cases := []struct {
+		name string
+		err  error
+		kind verify.Kind
+	}{
+		{"malformed collateral", malformed, verify.KindCollateralMismatch},
+		{"unavailable", errors.Join(collateral.ErrUnavailable, errors.New("503")), verify.KindCollateralUnavailable},
+		{"unclassified", errors.New("boom"), verify.KindCollateralUnavailable},
+		{"deadline", context.DeadlineExceeded, verify.KindCollateralUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := testVerifier(t, p, nil, func(o *verify.Options) { o.Collateral = failingSource{tc.err} })
+			_, err := verifyOnce(v, raw)
+			requireKind(t, err, tc.kind)
+			assert.ErrorIs(t, err, tc.err, "the cause is wrapped")
+		})
+	}
+}
