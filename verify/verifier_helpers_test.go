@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -97,28 +96,12 @@ func requireKind(tb testing.TB, err error, k verify.Kind) *verify.Error {
 	return e
 }
 
-// repoVectors returns the shared real-hardware vectors folder: walk up from
-// the package directory to the repository root (the folder with go.mod),
-// then ../shared/vectors. It skips the test when the folder is absent.
+// repoVectors returns the shared real-hardware vectors folder
+// (../shared/vectors beside the repository root), or skips the test with
+// the reason when it is absent.
 func repoVectors(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	require.NoError(tb, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("real TDX vectors not found: no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(vectors); err != nil {
-		tb.Skipf("real TDX vectors not found at %s (they live beside the checkout, in ../shared/vectors): %v", vectors, err)
-	}
-	return vectors
+	return testvectors.Dir(tb)
 }
 
 // parsed parses a quote the test made.
