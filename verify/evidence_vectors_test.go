@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -22,34 +23,11 @@ import (
 // evVectorNames are the real dstack GetQuote answers in the shared vectors.
 var evVectorNames = []string{"quote-report.json", "tdx-lite-getquote.json"}
 
-// evVectorsDir finds ../shared/vectors beside the repository root (the
-// directory holding go.mod above the package directory), or skips.
-func evVectorsDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	require.NoError(tb, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root (go.mod) not found above the package directory")
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "vectors")
-	if _, err := os.Stat(v); err != nil {
-		tb.Skipf("real TDX vectors not found at %s (they live beside the checkout): %v", v, err)
-	}
-	return v
-}
-
 // evDstackDoc reads a dstack vector: a GetQuote answer, which has the
 // /attestation shape.
 func evDstackDoc(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(evVectorsDir(tb), "dstack", name))
+	b, err := os.ReadFile(filepath.Join(testvectors.Dir(tb), "dstack", name))
 	if os.IsNotExist(err) {
 		tb.Skipf("vector dstack/%s not present", name)
 	}

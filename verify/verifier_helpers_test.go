@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
-	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -94,14 +93,6 @@ func requireKind(tb testing.TB, err error, k verify.Kind) *verify.Error {
 	assert.NotEmpty(tb, e.Check, "the error names its check")
 	assert.True(tb, e.Expected != "" || e.Err != nil, "the error says what was expected or why: %v", err)
 	return e
-}
-
-// repoVectors returns the shared real-hardware vectors folder
-// (../shared/vectors beside the repository root), or skips the test with
-// the reason when it is absent.
-func repoVectors(tb testing.TB) string {
-	tb.Helper()
-	return testvectors.Dir(tb)
 }
 
 // parsed parses a quote the test made.

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -26,7 +27,7 @@ var dcapQVLTime = time.Unix(1752919234, 0).UTC()
 // dcapQVLVector returns dcap-qvl's real TDX quote and its collateral bundle.
 func dcapQVLVector(tb testing.TB) ([]byte, *collateral.Collateral) {
 	tb.Helper()
-	dir := filepath.Join(repoVectors(tb), "dcap-qvl")
+	dir := filepath.Join(testvectors.Dir(tb), "dcap-qvl")
 	raw, err := os.ReadFile(filepath.Join(dir, "tdx_quote"))
 	require.NoError(tb, err)
 	bundle, err := os.ReadFile(filepath.Join(dir, "tdx_quote_collateral.json"))
@@ -237,7 +238,7 @@ func TestVerifyGoTDXGuestVector(t *testing.T) {
 
 func TestVerifyDstackVectorsWithoutCollateral(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(repoVectors(t), "dstack")
+	dir := filepath.Join(testvectors.Dir(t), "dstack")
 	for _, name := range []string{"quote-report.json", "tdx-lite-getquote.json"} {
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, name))
