@@ -238,17 +238,9 @@ func TestVerifyGoTDXGuestVector(t *testing.T) {
 
 func TestVerifyDstackVectorsWithoutCollateral(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(testvectors.Dir(t), "dstack")
 	for _, name := range []string{"quote-report.json", "tdx-lite-getquote.json"} {
 		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(dir, name))
-			require.NoError(t, err)
-			var doc struct {
-				Quote string `json:"quote"`
-			}
-			require.NoError(t, json.Unmarshal(b, &doc))
-			raw, err := quote.Decode([]byte(doc.Quote))
-			require.NoError(t, err)
+			raw := testvectors.Quote(t, "dstack", name)
 			q := parsed(t, raw)
 			chain, err := q.PCKChain()
 			require.NoError(t, err)

@@ -4,10 +4,13 @@
 package testvectors
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -63,4 +66,26 @@ func Read(tb testing.TB, elem ...string) []byte {
 		tb.Fatalf("testvectors: %v", err)
 	}
 	return data
+}
+
+// Quote returns the raw quote of a vector: the file itself when it is
+// binary, or the hex "quote" field (trailing padding included) of a dstack
+// JSON answer. It skips tb when the vectors are absent.
+func Quote(tb testing.TB, elem ...string) []byte {
+	tb.Helper()
+	data := Read(tb, elem...)
+	if filepath.Ext(elem[len(elem)-1]) != ".json" {
+		return data
+	}
+	var doc struct {
+		Quote string `json:"quote"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		tb.Fatalf("testvectors: %s: %v", filepath.Join(elem...), err)
+	}
+	raw, err := hex.DecodeString(strings.TrimPrefix(doc.Quote, "0x"))
+	if err != nil {
+		tb.Fatalf("testvectors: %s: quote: %v", filepath.Join(elem...), err)
+	}
+	return raw
 }

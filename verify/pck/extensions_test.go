@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/pck"
 )
 
@@ -30,7 +31,7 @@ type realLeaf struct {
 var realLeaves = []realLeaf{
 	{
 		name:       "dcap-qvl tdx_quote",
-		load:       func(tb testing.TB) []byte { return vectorQuote(tb, "dcap-qvl/tdx_quote") },
+		load:       func(tb testing.TB) []byte { return testvectors.Quote(tb, "dcap-qvl/tdx_quote") },
 		ppid:       "811dca2a26b952e85bb6448b097ba4fd",
 		components: [16]uint8{3, 3, 2, 2, 4, 1, 0, 5},
 		pcesvn:     11,
@@ -41,7 +42,7 @@ var realLeaves = []realLeaf{
 	},
 	{
 		name:       "dstack quote-report.json",
-		load:       func(tb testing.TB) []byte { return vectorQuote(tb, "dstack/quote-report.json") },
+		load:       func(tb testing.TB) []byte { return testvectors.Quote(tb, "dstack/quote-report.json") },
 		ppid:       "897d3eb76ea887b783f9ad3d0771034b",
 		components: [16]uint8{4, 4, 2, 2, 4, 1, 0, 5},
 		pcesvn:     13,
@@ -52,7 +53,7 @@ var realLeaves = []realLeaf{
 	},
 	{
 		name:       "dstack tdx-lite-getquote.json",
-		load:       func(tb testing.TB) []byte { return vectorQuote(tb, "dstack/tdx-lite-getquote.json") },
+		load:       func(tb testing.TB) []byte { return testvectors.Quote(tb, "dstack/tdx-lite-getquote.json") },
 		ppid:       "40deaac75f87cf05e92fbf18224aa576",
 		components: [16]uint8{4, 4, 2, 2, 4, 1, 0, 5},
 		pcesvn:     13,

@@ -8,36 +8,15 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
-	"encoding/json"
 	"math/big"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/pck"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
-
-// vectorQuote reads the quote of a shared vector: a raw binary file or the
-// hex "quote" field of a dstack JSON file. It skips when the vectors are
-// absent.
-func vectorQuote(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b := testvectors.Read(tb, name)
-	if filepath.Ext(name) != ".json" {
-		return b
-	}
-	var doc struct {
-		Quote string `json:"quote"`
-	}
-	require.NoError(tb, json.Unmarshal(b, &doc))
-	b, err := quote.Decode([]byte(doc.Quote))
-	require.NoError(tb, err)
-	return b
-}
 
 // pckLeaf returns the PCK leaf certificate of a quote.
 func pckLeaf(tb testing.TB, raw []byte) *x509.Certificate {

@@ -22,7 +22,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(testdata.RawQuote)
 	if _, err := testvectors.Find(); err == nil {
 		for _, name := range []string{"dcap-qvl/tdx_quote", "dstack/quote-report.json", "dstack/tdx-lite-getquote.json"} {
-			f.Add(readVector(f, name))
+			f.Add(testvectors.Quote(f, name))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -6,35 +6,15 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"math/big"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
-
-// readVector returns the quote bytes of a vector: a raw binary file, or
-// the hex "quote" field of a dstack JSON file, padding included.
-func readVector(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b := testvectors.Read(tb, name)
-	if filepath.Ext(name) != ".json" {
-		return b
-	}
-	var doc struct {
-		Quote string `json:"quote"`
-	}
-	require.NoError(tb, json.Unmarshal(b, &doc))
-	raw, err := quote.Decode([]byte(doc.Quote))
-	require.NoError(tb, err)
-	return raw
-}
 
 // fill returns n bytes counting up from seed, so that every field of a
 // synthetic quote holds distinct, recognisable bytes.

@@ -81,7 +81,7 @@ func tryVector(t *testing.T, name string) []byte {
 	if _, err := testvectors.Find(); err != nil {
 		return nil
 	}
-	return readVector(t, name)
+	return testvectors.Quote(t, name)
 }
 
 // put16 and put32 overwrite a little-endian field of a copy of b.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
@@ -39,7 +40,7 @@ type realVector struct {
 var realVectors = []realVector{
 	{
 		name:          "dcap-qvl tdx_quote",
-		load:          func(tb testing.TB) []byte { return readVector(tb, "dcap-qvl/tdx_quote") },
+		load:          func(tb testing.TB) []byte { return testvectors.Quote(tb, "dcap-qvl/tdx_quote") },
 		rawLen:        4936,
 		padding:       70,
 		userData:      "889b7d6ff9df2405b240a830e73faf3d",
@@ -54,7 +55,7 @@ var realVectors = []realVector{
 	},
 	{
 		name:          "dstack quote-report.json",
-		load:          func(tb testing.TB) []byte { return readVector(tb, "dstack/quote-report.json") },
+		load:          func(tb testing.TB) []byte { return testvectors.Quote(tb, "dstack/quote-report.json") },
 		rawLen:        4936,
 		padding:       70,
 		userData:      "1eadadc7f30fb7f911d24aa522afc590",
@@ -69,7 +70,7 @@ var realVectors = []realVector{
 	},
 	{
 		name:          "dstack tdx-lite-getquote.json",
-		load:          func(tb testing.TB) []byte { return readVector(tb, "dstack/tdx-lite-getquote.json") },
+		load:          func(tb testing.TB) []byte { return testvectors.Quote(tb, "dstack/tdx-lite-getquote.json") },
 		rawLen:        4936,
 		padding:       70,
 		userData:      "1026ff2bbebac59cc1ef911279d9481b",
@@ -200,7 +201,7 @@ func TestParseGoTDXGuestTrailer(t *testing.T) {
 }
 
 func TestParseHexVector(t *testing.T) {
-	b := readVector(t, "dcap-qvl/tdx_quote")
+	b := testvectors.Quote(t, "dcap-qvl/tdx_quote")
 	want, err := quote.Parse(b)
 	require.NoError(t, err)
 
