@@ -45,15 +45,11 @@ func demo(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "test PKI: %q -> %q -> %q (FMSPC %s)\n", pki.Root.Subject.CommonName, pki.Intermediate.Subject.CommonName, pki.PCK.Subject.CommonName, pki.FMSPC())
 
-	// The client's fresh nonce and the CVM's TLS key, bound in REPORTDATA.
-	var nonce [32]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
+	ch, err := newDemoChannel()
+	if err != nil {
 		return err
 	}
-	spkiHash := sha256.Sum256([]byte("demo TLS key SubjectPublicKeyInfo"))
-	var opts cvmtest.QuoteOptions
-	copy(opts.ReportData[:32], nonce[:])
-	copy(opts.ReportData[32:], spkiHash[:])
+	opts := ch.quoteOptions()
 	opts.MRTD = sha512.Sum384([]byte("demo firmware"))
 	q, err := pki.QuoteStruct(opts)
 	if err != nil {
@@ -90,7 +86,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the genuine quote was refused: %w", err)
 	}
-	if err := verify.CheckBinding(report.Quote.Body.ReportData, verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce[:], SPKISHA256: spkiHash[:]}); err != nil {
+	if err := verify.CheckBinding(report.Quote.Body.ReportData, *ch.binding()); err != nil {
 		return fmt.Errorf("the genuine quote's binding was refused: %w", err)
 	}
 	if err := newResult(rawQuote, report, nil).writeHuman(w); err != nil {
@@ -112,4 +108,32 @@ func demo(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "PCS requests after the second verify: %d (collateral cached until its nextUpdate)\n", pcs.TotalRequests())
 
 	return demoEvidence(ctx, w, pki, v)
+}
+
+// demoChannel is a client's fresh nonce and the SPKI hash of the CVM's TLS
+// key, the two halves of REPORTDATA.
+type demoChannel struct {
+	nonce, spkiHash [32]byte
+}
+
+// newDemoChannel draws a fresh nonce for a simulated TLS key.
+func newDemoChannel() (*demoChannel, error) {
+	ch := &demoChannel{spkiHash: sha256.Sum256([]byte("demo TLS key SubjectPublicKeyInfo"))}
+	if _, err := rand.Read(ch.nonce[:]); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// quoteOptions returns quote options whose REPORTDATA is nonce || SPKI hash.
+func (ch *demoChannel) quoteOptions() cvmtest.QuoteOptions {
+	var opts cvmtest.QuoteOptions
+	copy(opts.ReportData[:32], ch.nonce[:])
+	copy(opts.ReportData[32:], ch.spkiHash[:])
+	return opts
+}
+
+// binding returns the client's check of that REPORTDATA.
+func (ch *demoChannel) binding() *verify.Binding {
+	return &verify.Binding{Mode: verify.BindingSPKI, Nonce: ch.nonce[:], SPKISHA256: ch.spkiHash[:]}
 }

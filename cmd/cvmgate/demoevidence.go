@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -34,15 +32,11 @@ channel:
 func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.Verifier) error {
 	fmt.Fprintln(w, "\n== 5. dstack evidence: event log, app identity, compose, key binding, policy")
 	app := &cvmtest.App{}
-	var nonce [32]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
+	ch, err := newDemoChannel()
+	if err != nil {
 		return err
 	}
-	spkiHash := sha256.Sum256([]byte("demo TLS key SubjectPublicKeyInfo"))
-	var opts cvmtest.QuoteOptions
-	copy(opts.ReportData[:32], nonce[:])
-	copy(opts.ReportData[32:], spkiHash[:])
-	attJSON, err := pki.Attestation(app, opts)
+	attJSON, err := pki.Attestation(app, ch.quoteOptions())
 	if err != nil {
 		return err
 	}
@@ -58,7 +52,7 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	if err != nil {
 		return err
 	}
-	binding := &verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce[:], SPKISHA256: spkiHash[:]}
+	binding := ch.binding()
 	report, err := v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: info}, binding)
 	if err != nil {
 		return fmt.Errorf("the genuine evidence was refused: %w", err)
@@ -104,19 +98,20 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	}
 
 	var otherNonce [32]byte
-	replay := &verify.Binding{Mode: verify.BindingSPKI, Nonce: otherNonce[:], SPKISHA256: spkiHash[:]}
+	replay := ch.binding()
+	replay.Nonce = otherNonce[:]
 	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, replay)
 	if err := expectKind(w, "the same quote replayed to a new nonce", err, verify.KindStaleNonce); err != nil {
 		return err
 	}
 
 	mitm := sha256.Sum256([]byte("a man in the middle's key"))
-	relay := &verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce[:], SPKISHA256: mitm[:]}
+	relay := ch.binding()
+	relay.SPKISHA256 = mitm[:]
 	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, relay)
 	if err := expectKind(w, "the quote relayed over another TLS key", err, verify.KindKeyBinding); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nnonce used: %s\n", hex.EncodeToString(nonce[:8])+"...")
 	return nil
 }
 
