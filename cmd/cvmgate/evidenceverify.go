@@ -24,6 +24,15 @@ type evidenceFlags struct {
 	noCollateral bool
 }
 
+// register adds the evidence flags shared with "policy init" to fs.
+func (ef *evidenceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&ef.attestation, "attestation", "", "the CVM's /attestation JSON (or a guest agent GetQuote answer) (required)")
+	fs.StringVar(&ef.info, "info", "", "the CVM's /info JSON; its app_compose is checked against the compose hash")
+	fs.StringVar(&ef.nonce, "nonce", "", "hex nonce the quote's REPORTDATA must start with")
+	fs.StringVar(&ef.spkiSHA256, "spki-sha256", "", "hex SHA-256 of the TLS key's SPKI bound in REPORTDATA[32:64] (needs --nonce)")
+	fs.BoolVar(&ef.noCollateral, "no-collateral", false, "check signatures, chain, event log and identity only; TCB status is 'unknown'")
+}
+
 // runEvidenceVerify implements "cvmgate evidence verify".
 func runEvidenceVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cvmgate evidence verify", flag.ContinueOnError)
@@ -31,12 +40,8 @@ func runEvidenceVerify(ctx context.Context, args []string, stdout, stderr io.Wri
 	var vf verifierFlags
 	vf.register(fs)
 	var ef evidenceFlags
-	fs.StringVar(&ef.attestation, "attestation", "", "the CVM's /attestation JSON (or a guest agent GetQuote answer) (required)")
-	fs.StringVar(&ef.info, "info", "", "the CVM's /info JSON; its app_compose is checked against the compose hash")
+	ef.register(fs)
 	fs.StringVar(&ef.policyFile, "policy", "", "policy file (YAML or JSON) the evidence must satisfy")
-	fs.StringVar(&ef.nonce, "nonce", "", "hex nonce the quote's REPORTDATA must start with")
-	fs.StringVar(&ef.spkiSHA256, "spki-sha256", "", "hex SHA-256 of the TLS key's SPKI bound in REPORTDATA[32:64] (needs --nonce)")
-	fs.BoolVar(&ef.noCollateral, "no-collateral", false, "check signatures, chain, event log and identity only; TCB status is 'unknown'")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}

@@ -4,6 +4,7 @@
 //
 //	cvmgate quote verify --quote FILE [--collateral FILE | --pccs URL] [--at TIME] [--json]
 //	cvmgate evidence verify --attestation FILE [--info FILE] [--policy FILE] [--json]
+//	cvmgate policy init --attestation FILE --nonce HEX [--spki-sha256 HEX] [--info FILE] [--out FILE]
 //	cvmgate demo
 //
 // Exit status: 0 verified and accepted, 1 rejected, 2 usage or I/O error.
@@ -39,6 +40,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var commands = map[string]command{
 	"quote verify":    runQuoteVerify,
 	"evidence verify": runEvidenceVerify,
+	"policy init":     runPolicyInit,
 	"demo":            runDemo,
 }
 
@@ -47,6 +49,7 @@ const usageText = `usage: cvmgate <command> [flags]
 commands:
   quote verify     verify a TDX quote (DCAP) against Intel's root and collateral
   evidence verify  verify dstack evidence: quote, event log, identity, policy
+  policy init      write the strictest policy a CVM's verified evidence satisfies
   demo             run a local end-to-end demo on a simulated CVM
 
 Run 'cvmgate <command> -h' for the flags of a command.

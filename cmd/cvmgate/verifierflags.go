@@ -28,13 +28,28 @@ type verifierFlags struct {
 
 // register adds the shared flags to fs.
 func (f *verifierFlags) register(fs *flag.FlagSet) {
+	f.registerSources(fs)
+	fs.StringVar(&f.accept, "accept", string(verify.StatusUpToDate), "comma-separated TCB statuses to accept")
+	fs.BoolVar(&f.allowDebug, "allow-debug", false, "accept debug TDs")
+	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object")
+}
+
+// registerSources adds the flags that say where trust and collateral come
+// from and when verification happens, without the acceptance flags.
+func (f *verifierFlags) registerSources(fs *flag.FlagSet) {
 	fs.StringVar(&f.collateralFile, "collateral", "", "offline collateral bundle (dcap-qvl/dstack JSON); without it, fetch from --pccs or Intel PCS")
 	fs.StringVar(&f.pccsURL, "pccs", "", "PCCS base URL to fetch collateral from (default: Intel PCS)")
 	fs.StringVar(&f.at, "at", "", "verification time, RFC 3339 or unix seconds (default: now)")
 	fs.StringVar(&f.trustRoot, "trust-root", "", "PEM root CA to trust INSTEAD of Intel's (tests only)")
-	fs.StringVar(&f.accept, "accept", string(verify.StatusUpToDate), "comma-separated TCB statuses to accept")
-	fs.BoolVar(&f.allowDebug, "allow-debug", false, "accept debug TDs")
-	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object")
+}
+
+// joinKnownStatuses returns every status name, comma-separated.
+func joinKnownStatuses() string {
+	names := make([]string, len(knownStatuses))
+	for i, s := range knownStatuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ",")
 }
 
 // options builds verifier options from the flags. noCollateral skips

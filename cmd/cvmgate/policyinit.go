@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cvmgate/cvmgate/policy"
+	"github.com/cvmgate/cvmgate/verify"
+)
+
+// runPolicyInit implements "cvmgate policy init": verify a CVM's evidence,
+// then print the strictest policy it satisfies, for a person to review.
+func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cvmgate policy init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var vf verifierFlags
+	vf.registerSources(fs)
+	var ef evidenceFlags
+	ef.register(fs)
+	out := fs.String("out", "", "write the policy to this file (default: standard output); an existing file is not overwritten")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if ef.attestation == "" || ef.policyFile != "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "cvmgate policy init: --attestation FILE is required; --policy and arguments are not taken")
+		return exitUsage
+	}
+	if ef.nonce == "" {
+		fmt.Fprintln(stderr, "cvmgate policy init: --nonce is required: a policy is written only from evidence proven fresh (add --spki-sha256 to bind the TLS key)")
+		return exitUsage
+	}
+	// Every status and debug are let through so that the policy records
+	// what the CVM really is; the warnings below point out what a reviewer
+	// should not accept lightly.
+	vf.accept = joinKnownStatuses()
+	vf.allowDebug = true
+	v, _, ev, binding, err := ef.prepare(&vf, nil)
+	if err != nil {
+		return usageFailure(stderr, err)
+	}
+	report, err := v.VerifyEvidence(ctx, ev, binding)
+	if err != nil {
+		fmt.Fprintln(stderr, "cvmgate policy init: the evidence does not verify:", err)
+		return exitRejected
+	}
+	pol, err := policy.FromReport(report)
+	if err != nil {
+		return usageFailure(stderr, err)
+	}
+	data, err := pol.Marshal()
+	if err != nil {
+		return usageFailure(stderr, err)
+	}
+	for _, w := range policyWarnings(report) {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if *out == "" {
+		_, err = stdout.Write(data)
+	} else {
+		err = writeNew(*out, data)
+	}
+	if err != nil {
+		return usageFailure(stderr, usageError{err})
+	}
+	return exitOK
+}
+
+// policyWarnings lists what a generated policy accepts that deserves a
+// second look before it is deployed.
+func policyWarnings(r *verify.Report) []string {
+	var ws []string
+	if r.TCBStatus != verify.StatusUpToDate {
+		ws = append(ws, fmt.Sprintf("the policy accepts TCB status %s, not only UpToDate", r.TCBStatus))
+	}
+	if r.Debug {
+		ws = append(ws, "the CVM is a debug TD and the policy allows debug TDs: never deploy this")
+	}
+	if r.Dstack.Binding != verify.BindingSPKI {
+		ws = append(ws, "the policy does not require the TLS key to be bound (channel.binding "+string(r.Dstack.Binding)+")")
+	}
+	if c := r.Dstack.Compose; c == nil {
+		ws = append(ws, "no app compose was checked (pass --info): images were not reviewed")
+	} else {
+		for _, s := range c.Services {
+			if !s.Pinned {
+				ws = append(ws, fmt.Sprintf("service %s runs image %s, not pinned by digest", s.Name, s.Image))
+			}
+		}
+	}
+	return ws
+}
+
+// writeNew writes data to a file that must not exist yet.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
