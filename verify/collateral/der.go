@@ -11,19 +11,33 @@ import (
 // chains hold two or three.
 const maxChainCerts = 8
 
-// parseChain parses a PEM issuer chain: one or more CERTIFICATE blocks and
-// nothing else but white space.
+// pemBegin starts every PEM block.
+var pemBegin = []byte("-----BEGIN ")
+
+// parseChain parses a PEM issuer chain: one or more CERTIFICATE blocks
+// without headers and nothing else but white space, the rule package verify
+// applies. pem.Decode alone would skip text before a block and a block it
+// cannot parse, so each block must start where the previous one ended.
 func parseChain(item, field string, chain []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
-	rest := chain
-	for {
-		block, r := pem.Decode(rest)
-		if block == nil {
+	for rest := chain; ; {
+		rest = bytes.TrimLeft(rest, " \t\r\n")
+		if len(rest) == 0 {
 			break
+		}
+		if !bytes.HasPrefix(rest, pemBegin) {
+			return nil, formatErr(item, field, "expected only PEM certificates and white space, found %s", truncate(rest))
+		}
+		block, r := pem.Decode(rest)
+		if block == nil || bytes.Count(rest[:len(rest)-len(r)], pemBegin) != 1 {
+			return nil, formatErr(item, field, "expected a complete PEM block, found %s", truncate(rest))
 		}
 		rest = r
 		if block.Type != "CERTIFICATE" {
 			return nil, formatErr(item, field, "expected a CERTIFICATE PEM block, found %q", block.Type)
+		}
+		if len(block.Headers) != 0 {
+			return nil, formatErr(item, field, "expected a PEM block without headers, found %d", len(block.Headers))
 		}
 		if len(certs) == maxChainCerts {
 			return nil, formatErr(item, field, "expected at most %d certificates, found more", maxChainCerts)
@@ -36,9 +50,6 @@ func parseChain(item, field string, chain []byte) ([]*x509.Certificate, error) {
 	}
 	if len(certs) == 0 {
 		return nil, formatErr(item, field, "expected a PEM certificate chain, found no certificate")
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, formatErr(item, field, "expected only PEM certificates, found %d trailing bytes", len(rest))
 	}
 	return certs, nil
 }
