@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -695,6 +696,18 @@ func TestVerifyNoCollateral(t *testing.T) {
 	debug := testQuote(t, p, cvmtest.QuoteOptions{TDAttributes: [8]byte{1}})
 	_, err = verifyOnce(testVerifier(t, p, nil, accept), debug)
 	requireKind(t, err, verify.KindDebugTD)
+
+	// Without collateral there is no TDX module identity to compare with,
+	// but check 9 still holds: MRSIGNERSEAM and SEAMATTRIBUTES are zero.
+	for name, opts := range map[string]cvmtest.QuoteOptions{
+		"MRSIGNERSEAM":   {MRSignerSEAM: [48]byte{1}},
+		"SEAMATTRIBUTES": {SEAMAttributes: [8]byte{7: 0x80}},
+	} {
+		_, err = verifyOnce(testVerifier(t, p, nil, accept), testQuote(t, p, opts))
+		e := requireKind(t, err, verify.KindTDXModuleMismatch)
+		assert.Contains(t, e.Check, strings.ToLower(name), name)
+		require.NotNil(t, e.Report, name)
+	}
 }
 
 // clock is a settable verification time, safe for concurrent use.
