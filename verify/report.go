@@ -48,8 +48,11 @@ type Report struct {
 	// TCBDate is the tcbDate of the matched platform TCB level.
 	TCBDate time.Time
 	// OutOfDateSince is, when the platform matched a level below the newest,
-	// the tcbDate of the newest level above it (the start of a policy's
-	// out-of-date grace period); zero otherwise.
+	// the tcbDate of the earliest level above it dated after the matched
+	// level (the TCB recovery the platform first missed, and the start of a
+	// policy's out-of-date grace period, so that a platform several
+	// recoveries behind gets no fresh grace from each new one); the newest
+	// level's tcbDate when no level above is dated later; zero otherwise.
 	OutOfDateSince time.Time
 	// TCBEvaluationDataNumber is that of the TCB info used.
 	TCBEvaluationDataNumber int

@@ -48,9 +48,7 @@ func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB) (*tcbOutc
 		qe:       TCBStatus(qeLevel.TCBStatus),
 		tcbDate:  level.TCBDate,
 	}
-	if tdxIdx > 0 {
-		out.outOfDateSince = vc.tcbInfo.TCBLevels[0].TCBDate
-	}
+	out.outOfDateSince = outOfDateSince(vc.tcbInfo.TCBLevels, tdxIdx)
 	sgxStatus := TCBStatus(vc.tcbInfo.TCBLevels[sgxIdx].TCBStatus)
 
 	// Check 7: the TDX module level.
@@ -81,6 +79,29 @@ func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB) (*tcbOutc
 	out.final = status
 	out.advisories = unionAdvisories(level.AdvisoryIDs, moduleAdvisories, qeLevel.AdvisoryIDs)
 	return out, nil
+}
+
+// outOfDateSince returns when the platform whose TDX level is levels[idx]
+// fell behind: zero when it matched the newest level, else the tcbDate of the
+// earliest newer level dated after its own, the TCB recovery it first
+// missed (levels of one recovery share a date). When every level above
+// carries its date or an older one, the platform only lacks a configuration or
+// hardening variant of its recovery and the newest level's date stands.
+func outOfDateSince(levels []collateral.TCBLevel, idx int) time.Time {
+	if idx <= 0 {
+		return time.Time{}
+	}
+	own := levels[idx].TCBDate
+	var since time.Time
+	for _, l := range levels[:idx] {
+		if l.TCBDate.After(own) && (since.IsZero() || l.TCBDate.Before(since)) {
+			since = l.TCBDate
+		}
+	}
+	if since.IsZero() {
+		return levels[0].TCBDate
+	}
+	return since
 }
 
 // matchPlatformLevel walks the TCB levels newest first. The SGX level is the

@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,4 +190,37 @@ func TestMatchISVLevel(t *testing.T) {
 		assert.Equal(t, want, l.TCBStatus, "isvsvn %d", svn)
 	}
 	assert.Nil(t, matchISVLevel(levels[:2], 1))
+}
+
+func TestOutOfDateSince(t *testing.T) {
+	t.Parallel()
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	dated := func(dates ...time.Time) []collateral.TCBLevel {
+		levels := make([]collateral.TCBLevel, len(dates))
+		for i, d := range dates {
+			levels[i].TCBDate = d
+		}
+		return levels
+	}
+	// Intel's TDX TCB info: three TCB recoveries, the newest with levels
+	// for configuration and hardening variants of the same date.
+	intel := dated(day(2024, 11, 13), day(2024, 11, 13), day(2024, 3, 13), day(2024, 3, 13), day(2023, 8, 9))
+	cases := []struct {
+		name   string
+		levels []collateral.TCBLevel
+		idx    int
+		want   time.Time
+	}{
+		{"newest level", intel, 0, time.Time{}},
+		{"a variant of the newest recovery", intel, 1, day(2024, 11, 13)},
+		{"one recovery behind", intel, 2, day(2024, 11, 13)},
+		{"a variant one recovery behind", intel, 3, day(2024, 11, 13)},
+		{"two recoveries behind: out of date since the first one it missed", intel, 4, day(2024, 3, 13)},
+		{"levels out of date order", dated(day(2024, 3, 13), day(2025, 1, 1), day(2023, 1, 1)), 2, day(2024, 3, 13)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, outOfDateSince(tc.levels, tc.idx))
+		})
+	}
 }

@@ -187,7 +187,11 @@ func statusCases(t *testing.T) []statusCase {
 			check: func(t *testing.T, p *cvmtest.PKI, r *verify.Report) {
 				statuses(verify.StatusOutOfDate, up, up, "INTEL-SA-00837", "INTEL-SA-00960")(t, p, r)
 				assert.Equal(t, mustPlatform(t, verify.StatusOutOfDate).TCBDate, r.TCBDate)
-				assert.Equal(t, mustPlatform(t, up).TCBDate, r.OutOfDateSince, "out of date since the newest level")
+				// The OutOfDate level (2023-08-09) fell behind when the next
+				// newer level (ConfigurationAndSWHardeningNeeded, 2024-03-13)
+				// was published, not when the newest one was.
+				assert.Equal(t, mustPlatform(t, verify.StatusConfigurationAndSWHardeningNeeded).TCBDate, r.OutOfDateSince,
+					"out of date since the earliest newer level")
 			}},
 		{name: "OutOfDateConfigurationNeeded", pki: pkiWith(t, verify.StatusOutOfDateConfigurationNeeded), status: verify.StatusOutOfDateConfigurationNeeded,
 			check: statuses(verify.StatusOutOfDateConfigurationNeeded, up, up, "INTEL-SA-00730", "INTEL-SA-00767")},
