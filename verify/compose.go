@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -35,19 +37,21 @@ func ParseCompose(raw []byte) (*Compose, error) {
 	if jsonKind(raw) != "an object" {
 		return nil, fmt.Errorf("%w: expected a JSON object, found %s", ErrMalformedCompose, jsonKind(raw))
 	}
-	var app struct {
-		DockerComposeFile json.RawMessage `json:"docker_compose_file"`
-	}
+	// A map, not a struct: encoding/json matches struct fields without
+	// regard to case, while dstack (serde) reads only the exact key, so a
+	// "Docker_Compose_File" must not stand in for the file dstack runs.
+	var app map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &app); err != nil {
 		return nil, fmt.Errorf("%w: expected app-compose JSON: %w", ErrMalformedCompose, err)
 	}
 	c := &Compose{Raw: string(raw), Services: []ComposeService{}}
-	if isNull(app.DockerComposeFile) {
+	dcf := app["docker_compose_file"]
+	if isNull(dcf) {
 		return c, nil
 	}
 	var file string
-	if err := json.Unmarshal(app.DockerComposeFile, &file); err != nil {
-		return nil, fmt.Errorf("%w: docker_compose_file: expected a string, found %s", ErrMalformedCompose, jsonKind(app.DockerComposeFile))
+	if err := json.Unmarshal(dcf, &file); err != nil {
+		return nil, fmt.Errorf("%w: docker_compose_file: expected a string, found %s", ErrMalformedCompose, jsonKind(dcf))
 	}
 	services, err := parseDockerCompose(file)
 	if err != nil {
@@ -64,8 +68,25 @@ func parseDockerCompose(file string) ([]ComposeService, error) {
 			Image string `yaml:"image"`
 		} `yaml:"services"`
 	}
-	if err := yaml.Unmarshal([]byte(file), &doc); err != nil {
+	dec := yaml.NewDecoder(strings.NewReader(file))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: docker_compose_file: expected docker-compose YAML: %w", ErrMalformedCompose, err)
+	}
+	// Docker Compose reads every document of the file and merges them, so a
+	// second document could add services or replace the images of the
+	// first. Only empty documents (a trailing "---") may follow.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: docker_compose_file: expected docker-compose YAML: %w", ErrMalformedCompose, err)
+		}
+		if !emptyYAMLDocument(&next) {
+			return nil, fmt.Errorf("%w: docker_compose_file: expected one YAML document, found more", ErrMalformedCompose)
+		}
 	}
 	services := make([]ComposeService, 0, len(doc.Services))
 	for name, s := range doc.Services {
@@ -78,4 +99,13 @@ func parseDockerCompose(file string) ([]ComposeService, error) {
 	}
 	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
 	return services, nil
+}
+
+// emptyYAMLDocument reports whether n is a document holding nothing but null.
+func emptyYAMLDocument(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return true
+	}
+	c := n.Content[0]
+	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null"
 }

@@ -74,6 +74,16 @@ func TestParseCompose(t *testing.T) {
 		{"empty compose file", evAppCompose(t, ""), []verify.ComposeService{}},
 		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []verify.ComposeService{}},
 		{"null docker_compose_file", `{"docker_compose_file":null}`, []verify.ComposeService{}},
+		// dstack reads app-compose.json with serde, whose keys are exact:
+		// a key differing only in case is another, ignored, field.
+		{
+			name: "key in another case is not the compose file",
+			raw: `{"docker_compose_file":"services:\n  a:\n    image: evil:latest\n",` +
+				`"Docker_Compose_File":"services:\n  a:\n    image: x@` + evPinnedDigest + `\n"}`,
+			services: []verify.ComposeService{{Name: "a", Image: "evil:latest"}},
+		},
+		{"only a key in another case", `{"DOCKER_COMPOSE_FILE":"services:\n  a:\n    image: x:1\n"}`, []verify.ComposeService{}},
+		{"trailing empty document", evAppCompose(t, "services:\n  a:\n    image: x:1\n---\n"), []verify.ComposeService{{Name: "a", Image: "x:1"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +111,10 @@ func TestParseComposeRejects(t *testing.T) {
 		{"image not a string", `{"docker_compose_file":"services:\n  a:\n    image: [x]\n"}`},
 		{"services a list", `{"docker_compose_file":"services:\n  - a\n"}`},
 		{"too large", `{"x":"` + strings.Repeat("a", verify.MaxComposeSize) + `"}`},
+		// Docker Compose merges every document of the file: a second one
+		// may replace the pinned image of the first.
+		{"second document", evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest+"\n---\nservices:\n  a:\n    image: evil:latest\n")},
+		{"bad second document", evAppCompose(t, "services: {}\n---\n[\n")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
