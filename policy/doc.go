@@ -47,8 +47,9 @@
 // accepted without condition; "unknown", the status of a report verified
 // without collateral, is accepted only when listed. out_of_date_grace
 // additionally accepts OutOfDate while the time between the report's
-// OutOfDateSince (the tcbDate of the newest TCB level above the one the
-// platform matched) and its VerifiedAt is at most the grace. A report with
+// OutOfDateSince (the tcbDate of the first TCB recovery the platform
+// missed, so a platform several recoveries behind gets no fresh grace from
+// each new one) and its VerifiedAt is at most the grace. A report with
 // no OutOfDateSince, which is the case when only the TDX module or the QE is
 // out of date, gets no grace. OutOfDateConfigurationNeeded is both out of
 // date and misconfigured: the grace forgives only the first part, so it is
