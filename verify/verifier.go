@@ -151,18 +151,20 @@ func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error)
 	}
 
 	// Check 4: collateral, fetched for this platform and verified.
-	c, err := v.source.Fetch(ctx, collateral.Request{FMSPC: ext.FMSPCHex(), CA: chain.ca})
+	req := collateral.Request{FMSPC: ext.FMSPCHex(), CA: chain.ca}
+	c, err := v.source.Fetch(ctx, req)
 	if err != nil {
 		return nil, fetchError(err)
 	}
 	vc, err := v.verifyCollateral(c, now)
+	if err == nil {
+		err = checkPlatform(vc.tcbInfo, ext)
+	}
 	if err != nil {
+		v.reject(req, c)
 		return nil, err
 	}
 	if err := checkRevocation(vc, chain); err != nil {
-		return nil, err
-	}
-	if err := checkPlatform(vc.tcbInfo, ext); err != nil {
 		return nil, err
 	}
 
@@ -177,6 +179,14 @@ func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error)
 	r.TCBEvaluationDataNumber = vc.tcbInfo.TCBEvaluationDataNumber
 	r.CollateralNextUpdate = vc.nextUpdate
 	return v.finish(r)
+}
+
+// reject tells a source that keeps collateral, such as a cache, to drop c:
+// it failed verification or is for another platform.
+func (v *Verifier) reject(req collateral.Request, c *collateral.Collateral) {
+	if r, ok := v.source.(collateral.Rejecter); ok {
+		r.Reject(req, c)
+	}
 }
 
 // finish applies check 9 and the accepted statuses to a report whose

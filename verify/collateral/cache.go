@@ -137,6 +137,16 @@ func (c *Cache) fill(ctx context.Context, key cacheKey, req Request) (*Collatera
 	return col, nil
 }
 
+// Reject implements Rejecter: it drops the entry for req if it still holds
+// c, so that collateral a verifier refused is fetched again rather than
+// served until the nextUpdate it claims. A newer entry is left alone.
+func (c *Cache) Reject(req Request, col *Collateral) {
+	key := cacheKey{src: c.srcID, fmspc: strings.ToUpper(req.FMSPC), ca: req.CA}
+	if e, ok := c.entries.Peek(key); ok && e.c == col {
+		c.entries.Remove(key)
+	}
+}
+
 // Len returns the number of entries held, expired ones included until they
 // are replaced or evicted.
 func (c *Cache) Len() int { return c.entries.Len() }

@@ -3,6 +3,7 @@ package collateral
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -359,4 +360,30 @@ func BenchmarkCacheHit(b *testing.B) {
 	if n := src.calls.Load(); n != 1 {
 		b.Fatalf("expected 1 upstream fetch, found %d", n)
 	}
+}
+
+func TestCacheReject(t *testing.T) {
+	cols := collaterals(t, 2)
+	src := &fakeSource{id: "fake", result: func(n int32, _ Request) (*Collateral, error) { return cols[n-1], nil }}
+	cache := NewCache(src, CacheOptions{Now: newFakeClock(cacheBase).now})
+	var _ Rejecter = cache
+	ctx := context.Background()
+
+	got, err := cache.Fetch(ctx, reqA)
+	require.NoError(t, err)
+	require.Same(t, cols[0], got)
+
+	cache.Reject(reqA, cols[1])
+	got, err = cache.Fetch(ctx, reqA)
+	require.NoError(t, err)
+	assert.Same(t, cols[0], got, "rejecting collateral the cache does not hold leaves the entry")
+	assert.Equal(t, int32(1), src.calls.Load())
+
+	lower := reqA
+	lower.FMSPC = strings.ToLower(reqA.FMSPC)
+	cache.Reject(lower, cols[0])
+	got, err = cache.Fetch(ctx, reqA)
+	require.NoError(t, err)
+	assert.Same(t, cols[1], got, "a rejected entry is fetched again")
+	assert.Equal(t, int32(2), src.calls.Load())
 }

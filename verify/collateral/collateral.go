@@ -64,3 +64,12 @@ type Source interface {
 	// Fetch returns the collateral for req. The result must not be modified.
 	Fetch(ctx context.Context, req Request) (*Collateral, error)
 }
+
+// Rejecter is implemented by sources that keep what they fetched, such as
+// Cache. A verifier calls Reject with collateral it fetched for req and
+// found not genuine or not for the platform (a bad signature, a broken
+// chain, another FMSPC), so that one forged answer cannot be served again
+// until the nextUpdate it claims.
+type Rejecter interface {
+	Reject(req Request, c *Collateral)
+}
