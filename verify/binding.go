@@ -22,8 +22,8 @@ type Binding struct {
 	// Mode is the binding scheme.
 	Mode BindingMode
 	// Nonce is the client's fresh nonce. BindingSPKI requires 32 bytes;
-	// with BindingNone it is optional (at most 64 bytes, checked as a
-	// prefix of REPORTDATA); BindingRATLS carries no nonce and refuses one.
+	// BindingNone requires 1 to 64 bytes, checked as a prefix of
+	// REPORTDATA; BindingRATLS carries no nonce and refuses one.
 	Nonce []byte
 	// SPKI is the DER SubjectPublicKeyInfo of the TLS leaf certificate the
 	// peer presented on the connection the evidence came over.
@@ -40,7 +40,7 @@ type Binding struct {
 //     KindKeyBinding).
 //   - BindingRATLS: REPORTDATA must equal SHA-512("ratls-cert:" || SPKI),
 //     dstack's RA-TLS certificate binding (else KindKeyBinding).
-//   - BindingNone: only the nonce, when one is given, must prefix
+//   - BindingNone: only the nonce, which is required, must prefix
 //     REPORTDATA (else KindStaleNonce). The channel is not bound.
 //
 // Errors are *Error with hex Expected and Found values. Comparisons are
@@ -52,8 +52,8 @@ func CheckBinding(reportData [64]byte, b Binding) error {
 	case BindingRATLS:
 		return checkRATLSBinding(reportData, b)
 	case BindingNone:
-		if len(b.Nonce) > len(reportData) {
-			return mismatch(KindStaleNonce, "nonce", fmt.Sprintf("at most %d bytes", len(reportData)), fmt.Sprintf("%d bytes", len(b.Nonce)))
+		if len(b.Nonce) == 0 || len(b.Nonce) > len(reportData) {
+			return mismatch(KindStaleNonce, "nonce", fmt.Sprintf("1 to %d bytes (without a nonce nothing proves the quote fresh)", len(reportData)), fmt.Sprintf("%d bytes", len(b.Nonce)))
 		}
 		return checkNonce(reportData, b.Nonce)
 	default:

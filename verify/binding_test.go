@@ -60,7 +60,6 @@ func TestCheckBindingAccepts(t *testing.T) {
 		{"none with nonce", seedStyle, verify.Binding{Mode: verify.BindingNone, Nonce: nonce}},
 		{"none with nonce, key bound too", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: nonce}},
 		{"none with 64-byte nonce", evSPKIReportData(nonce, spki), verify.Binding{Mode: verify.BindingNone, Nonce: func() []byte { rd := evSPKIReportData(nonce, spki); return rd[:] }()}},
-		{"none without nonce", [64]byte{1, 2, 3}, verify.Binding{Mode: verify.BindingNone}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +153,11 @@ func TestCheckBindingRejects(t *testing.T) {
 		},
 		{
 			name: "none with oversized nonce", rd: good, b: verify.Binding{Mode: verify.BindingNone, Nonce: make([]byte, 65)},
-			kind: verify.KindStaleNonce, expected: "at most 64 bytes", found: "65 bytes",
+			kind: verify.KindStaleNonce, expected: "1 to 64 bytes (without a nonce nothing proves the quote fresh)", found: "65 bytes",
+		},
+		{
+			name: "none without nonce", rd: good, b: verify.Binding{Mode: verify.BindingNone},
+			kind: verify.KindStaleNonce, expected: "1 to 64 bytes (without a nonce nothing proves the quote fresh)", found: "0 bytes",
 		},
 		{
 			name: "unknown mode", rd: good, b: verify.Binding{Mode: "tls-exporter", Nonce: nonce, SPKI: spki},
