@@ -56,6 +56,11 @@ func checkPinned(c *verify.Compose, vs []error) []error {
 	if c == nil {
 		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no app compose in the evidence"})
 	}
+	if len(c.Services) == 0 {
+		// A compose without docker-compose services (a bash runner, a
+		// pre-launch script) may fetch anything: nothing shows it pinned.
+		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no docker-compose services in the app compose"})
+	}
 	for _, s := range c.Services {
 		if !s.Pinned {
 			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected,

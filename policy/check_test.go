@@ -69,7 +69,6 @@ func TestCheckPasses(t *testing.T) {
 		}, report: func(r *verify.Report) { r.Dstack.Identity.KeyProvider.ID = "0xABcd" }},
 		{name: "pinned images not required", policy: func(p *Policy) { p.App.RequirePinnedImages = false },
 			report: func(r *verify.Report) { r.Dstack.Compose.Services[0].Pinned = false }},
-		{name: "pinned: compose without services", report: func(r *verify.Report) { r.Dstack.Compose.Services = nil }},
 		{name: "debug allowed", policy: func(p *Policy) { p.TCB.AllowDebug = true }, report: func(r *verify.Report) { r.Debug = true }},
 		{name: "debug allowed, TD not debug", policy: func(p *Policy) { p.TCB.AllowDebug = true }},
 		{name: "binding none accepted explicitly", policy: func(p *Policy) { p.Channel.Binding = verify.BindingNone },
@@ -145,6 +144,7 @@ func TestCheckFails(t *testing.T) {
 			r.Dstack.Compose.Services[0] = verify.ComposeService{Name: "web", Image: "nginx:latest"}
 		}, rule: "app.require_pinned_images", found: `service "web" with image "nginx:latest"`},
 		{name: "pinned images need the compose", report: func(r *verify.Report) { r.Dstack.Compose = nil }, rule: "app.require_pinned_images", found: "no app compose in the evidence"},
+		{name: "pinned images need services", report: func(r *verify.Report) { r.Dstack.Compose.Services = nil }, rule: "app.require_pinned_images", found: "no docker-compose services in the app compose"},
 		{name: "spki policy, binding none", report: func(r *verify.Report) { r.Dstack.Binding = verify.BindingNone }, rule: "channel.binding", found: `"none"`},
 		{name: "spki policy, binding ratls", report: func(r *verify.Report) { r.Dstack.Binding = verify.BindingRATLS }, rule: "channel.binding", found: `"ratls"`},
 		{name: "none policy, binding spki", policy: func(p *Policy) { p.Channel.Binding = verify.BindingNone }, rule: "channel.binding", found: `"spki"`},

@@ -72,9 +72,9 @@ func incomplete(expected, found string) error {
 	return fmt.Errorf("policy: %w: expected %s, found %s", ErrIncompleteReport, expected, found)
 }
 
-// allPinned reports whether c is present and every service is pinned.
+// allPinned reports whether c is present, has services and every one is pinned.
 func allPinned(c *verify.Compose) bool {
-	if c == nil {
+	if c == nil || len(c.Services) == 0 {
 		return false
 	}
 	for _, s := range c.Services {

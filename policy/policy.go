@@ -71,7 +71,9 @@ type App struct {
 	// KeyProviders lists accepted key providers (the key-provider event).
 	KeyProviders List[KeyProvider] `yaml:"key_providers,omitempty" json:"key_providers,omitzero"`
 	// RequirePinnedImages refuses any compose service whose image is not
-	// pinned by digest. It needs the app compose in the evidence.
+	// pinned by digest. It needs the app compose in the evidence, with at
+	// least one docker-compose service: a compose that runs none shows
+	// nothing pinned.
 	RequirePinnedImages bool `yaml:"require_pinned_images" json:"require_pinned_images"`
 	// Any must be true for a policy that checks neither compose nor app
 	// id, and false otherwise.
