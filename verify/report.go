@@ -67,8 +67,13 @@ type Report struct {
 	PCKCA string
 
 	// CollateralNextUpdate is the earliest nextUpdate of the collateral
-	// used (TCB info, QE identity and CRLs); the verdict holds until then.
+	// used (TCB info, QE identity and CRLs); zero without collateral.
 	CollateralNextUpdate time.Time
+	// ValidUntil is when this verdict lapses: the earliest of
+	// CollateralNextUpdate and the expiry of every certificate it rests on
+	// (the PCK chain, and the collateral signing chain). A cached verdict
+	// must not be used at or after it.
+	ValidUntil time.Time
 
 	// Debug reports the TD's DEBUG attribute (bit 0 of TDATTRIBUTES).
 	Debug bool

@@ -178,6 +178,7 @@ func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error)
 	r.TCBDate, r.OutOfDateSince = tcb.tcbDate, tcb.outOfDateSince
 	r.TCBEvaluationDataNumber = vc.tcbInfo.TCBEvaluationDataNumber
 	r.CollateralNextUpdate = vc.nextUpdate
+	r.ValidUntil = earliest(r.ValidUntil, vc.until)
 	return v.finish(r)
 }
 
@@ -217,6 +218,7 @@ func newReport(q *quote.Quote, chain *pckChain, ext *pck.Extensions, now time.Ti
 		PCEID:         ext.PCEIDHex(),
 		DeviceID:      hex.EncodeToString(ppid[:]),
 		PCKCA:         string(chain.ca),
+		ValidUntil:    earliest(chain.leaf.NotAfter, earliest(chain.intermediate.NotAfter, chain.root.NotAfter)),
 		Debug:         q.Body.Debug(),
 		SEPTVEDisable: q.Body.SEPTVEDisable(),
 	}
