@@ -17,12 +17,7 @@ import (
 
 // allStatuses lets the project's verifier report any status instead of
 // failing, so tests can read the status it computed.
-var allStatuses = []verify.TCBStatus{
-	verify.StatusUpToDate, verify.StatusSWHardeningNeeded, verify.StatusConfigurationNeeded,
-	verify.StatusConfigurationAndSWHardeningNeeded, verify.StatusOutOfDate,
-	verify.StatusOutOfDateConfigurationNeeded, verify.StatusTDRelaunchAdvised,
-	verify.StatusTDRelaunchAdvisedConfigurationNeeded, verify.StatusRevoked,
-}
+var allStatuses = verify.Statuses()
 
 // projectVerify verifies raw with the project's verifier, trusting p's
 // root and taking collateral from c, at testNow.

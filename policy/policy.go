@@ -117,18 +117,7 @@ var defaultAccept = []verify.TCBStatus{verify.StatusUpToDate}
 
 // knownStatuses lists every status name a policy may accept, in the order
 // AcceptedStatuses returns them.
-var knownStatuses = []verify.TCBStatus{
-	verify.StatusUpToDate,
-	verify.StatusSWHardeningNeeded,
-	verify.StatusConfigurationNeeded,
-	verify.StatusConfigurationAndSWHardeningNeeded,
-	verify.StatusOutOfDate,
-	verify.StatusOutOfDateConfigurationNeeded,
-	verify.StatusTDRelaunchAdvised,
-	verify.StatusTDRelaunchAdvisedConfigurationNeeded,
-	verify.StatusRevoked,
-	verify.StatusUnknown,
-}
+var knownStatuses = verify.Statuses()
 
 func containsStatus(list []verify.TCBStatus, s verify.TCBStatus) bool {
 	for _, v := range list {

@@ -15,17 +15,20 @@ var platformStatuses = []TCBStatus{
 // isvStatuses are the statuses a QE identity or TDX module level may carry.
 var isvStatuses = []TCBStatus{StatusUpToDate, StatusOutOfDate, StatusRevoked}
 
-// knownStatus reports whether s is a status a Report can carry.
-func knownStatus(s TCBStatus) bool {
-	switch s {
-	case StatusUpToDate, StatusSWHardeningNeeded, StatusConfigurationNeeded,
-		StatusConfigurationAndSWHardeningNeeded, StatusOutOfDate,
-		StatusOutOfDateConfigurationNeeded, StatusTDRelaunchAdvised,
-		StatusTDRelaunchAdvisedConfigurationNeeded, StatusRevoked, StatusUnknown:
-		return true
-	}
-	return false
+// statuses is every status a Report can carry, best first, StatusUnknown last.
+var statuses = []TCBStatus{
+	StatusUpToDate, StatusSWHardeningNeeded, StatusConfigurationNeeded,
+	StatusConfigurationAndSWHardeningNeeded, StatusOutOfDate,
+	StatusOutOfDateConfigurationNeeded, StatusTDRelaunchAdvised,
+	StatusTDRelaunchAdvisedConfigurationNeeded, StatusRevoked, StatusUnknown,
 }
+
+// Statuses returns every TCB status a Report can carry, in a fixed order:
+// Intel's statuses best first, then StatusUnknown.
+func Statuses() []TCBStatus { return slices.Clone(statuses) }
+
+// knownStatus reports whether s is a status a Report can carry.
+func knownStatus(s TCBStatus) bool { return slices.Contains(statuses, s) }
 
 // needsConfiguration reports whether s says the platform needs configuration.
 func needsConfiguration(s TCBStatus) bool {

@@ -12,13 +12,8 @@ import (
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
-// allStatuses lists every TCB status a report can end with, unknown aside.
-var allStatuses = []verify.TCBStatus{
-	verify.StatusUpToDate, verify.StatusSWHardeningNeeded, verify.StatusConfigurationNeeded,
-	verify.StatusConfigurationAndSWHardeningNeeded, verify.StatusOutOfDate,
-	verify.StatusOutOfDateConfigurationNeeded, verify.StatusTDRelaunchAdvised,
-	verify.StatusTDRelaunchAdvisedConfigurationNeeded, verify.StatusRevoked,
-}
+// allStatuses lists every TCB status a report can end with.
+var allStatuses = verify.Statuses()
 
 // fuzzFixture is a PKI with good collateral and a verifier accepting every
 // status, so that fuzzed inputs reach as deep into the checks as they can.

@@ -117,12 +117,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // knownStatuses are the names --accept takes.
-var knownStatuses = []verify.TCBStatus{
-	verify.StatusUpToDate, verify.StatusSWHardeningNeeded, verify.StatusConfigurationNeeded,
-	verify.StatusConfigurationAndSWHardeningNeeded, verify.StatusOutOfDate,
-	verify.StatusOutOfDateConfigurationNeeded, verify.StatusTDRelaunchAdvised,
-	verify.StatusTDRelaunchAdvisedConfigurationNeeded, verify.StatusRevoked, verify.StatusUnknown,
-}
+var knownStatuses = verify.Statuses()
 
 // parseStatuses reads a comma-separated status list, refusing unknown names.
 func parseStatuses(s string) ([]verify.TCBStatus, error) {
