@@ -34,11 +34,12 @@ type Info struct {
 	VMConfig string `json:"vm_config,omitempty"`
 	// TCBInfo is the tcb_info field, which may arrive as an object or as a
 	// string holding one.
-	TCBInfo TCBInfo `json:"tcb_info"`
+	TCBInfo InfoTCB `json:"tcb_info"`
 }
 
-// TCBInfo is the tcb_info part of Info.
-type TCBInfo struct {
+// InfoTCB is the tcb_info part of Info (not Intel's TCB info, which is
+// collateral.TCBInfo).
+type InfoTCB struct {
 	// MRTD and RTMR0 to RTMR3 are the claimed measurements (hex); the
 	// verified quote holds the real ones.
 	MRTD  string `json:"mrtd"`
@@ -67,7 +68,7 @@ type infoJSON struct {
 	TCBInfo         json.RawMessage `json:"tcb_info"`
 }
 
-// tcbInfoJSON is the wire form of TCBInfo.
+// tcbInfoJSON is the wire form of InfoTCB.
 type tcbInfoJSON struct {
 	MRTD       string          `json:"mrtd"`
 	RTMR0      string          `json:"rtmr0"`
@@ -121,7 +122,7 @@ func ParseInfo(b []byte) (*Info, error) {
 	if err := json.Unmarshal([]byte(tcb), &tw); err != nil {
 		return nil, &DocumentError{Document: docInfo, Field: "tcb_info", Expected: "a JSON object of the tcb_info shape", Found: "invalid JSON or a field of the wrong type", Err: err}
 	}
-	info.TCBInfo = TCBInfo{
+	info.TCBInfo = InfoTCB{
 		MRTD: tw.MRTD, RTMR0: tw.RTMR0, RTMR1: tw.RTMR1, RTMR2: tw.RTMR2, RTMR3: tw.RTMR3,
 		AppCompose: tw.AppCompose,
 	}

@@ -525,8 +525,8 @@ func TestSyntheticEvidenceComposeSources(t *testing.T) {
 	att := &verify.Attestation{Quote: f.quote(t, sc), EventLog: sc.genuine}
 	ctx := context.Background()
 
-	good := &verify.Info{TCBInfo: verify.TCBInfo{AppCompose: evCompose}}
-	bad := &verify.Info{TCBInfo: verify.TCBInfo{AppCompose: evCompose + "\n"}}
+	good := &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: evCompose}}
+	bad := &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: evCompose + "\n"}}
 
 	r, err := f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: good}, sc.binding)
 	require.NoError(t, err)

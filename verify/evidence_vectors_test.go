@@ -234,7 +234,7 @@ func TestVectorComposeMismatch(t *testing.T) {
 
 	for _, ev := range []*verify.Evidence{
 		{Attestation: a, AppCompose: compose},
-		{Attestation: a, Info: &verify.Info{TCBInfo: verify.TCBInfo{AppCompose: string(compose)}}},
+		{Attestation: a, Info: &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: string(compose)}}},
 	} {
 		_, err := v.VerifyEvidence(context.Background(), ev, nil)
 		e := evRequireKind(t, err, verify.KindComposeMismatch)
