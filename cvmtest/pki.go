@@ -16,6 +16,10 @@
 // and QEFor say which TCB values the default TCB info rates with any other
 // status.
 //
+// An App is a simulated dstack application: its event log, the RTMRs that
+// log replays to, and the /attestation (PKI.Attestation) and /info
+// (App.Info) documents a CVM running it serves.
+//
 // The test root is not Intel's root. A verifier only accepts these quotes
 // when told to trust PKI.Root explicitly.
 package cvmtest
