@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
@@ -46,7 +47,7 @@ func eventLogError(check string, err error) *Error {
 	case errors.As(err, &dm):
 		return &Error{Kind: KindEventDigestMismatch,
 			Check:    fmt.Sprintf("%s: event %d (imr %d %q) %s", check, dm.Index, dm.IMR, dm.Name, dm.Field),
-			Expected: hex.EncodeToString(dm.Expected), Found: hex.EncodeToString(dm.Found), Err: err}
+			Expected: hexfmt.Clip(dm.Expected), Found: hexfmt.Clip(dm.Found), Err: err}
 	case errors.As(err, &dup):
 		return &Error{Kind: KindDuplicateEvent, Check: fmt.Sprintf("%s: %q", check, dup.Name), Err: err}
 	case errors.As(err, &miss):

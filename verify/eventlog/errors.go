@@ -1,9 +1,10 @@
 package eventlog
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
 // Sentinel errors. Every error returned by this package matches exactly one
@@ -86,20 +87,7 @@ type DigestMismatchError struct {
 // Error implements error.
 func (e *DigestMismatchError) Error() string {
 	return fmt.Sprintf("eventlog: event %d (imr %d %q): %s mismatch: expected %s, found %s",
-		e.Index, e.IMR, e.Name, e.Field, shortHex(e.Expected), shortHex(e.Found))
-}
-
-// maxErrorHexBytes bounds how much of a value an error message spells out:
-// a digest in full, a preimage (which holds a payload of up to megabytes)
-// only its start.
-const maxErrorHexBytes = 64
-
-// shortHex returns b in hex, cut after maxErrorHexBytes with its length.
-func shortHex(b []byte) string {
-	if len(b) <= maxErrorHexBytes {
-		return hex.EncodeToString(b)
-	}
-	return fmt.Sprintf("%s... (%d bytes)", hex.EncodeToString(b[:maxErrorHexBytes]), len(b))
+		e.Index, e.IMR, e.Name, e.Field, hexfmt.Clip(e.Expected), hexfmt.Clip(e.Found))
 }
 
 // Is reports whether target is ErrDigestMismatch.
