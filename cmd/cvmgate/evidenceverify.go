@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/cvmgate/cvmgate/policy"
@@ -65,6 +66,12 @@ func runEvidenceVerify(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 	}
 	res := newEvidenceResult(ev.Attestation.Quote, report, verr, violations)
+	if binding == nil {
+		res.skipped[checkBinding] = "no --nonce"
+	}
+	if pol == nil {
+		res.skipped[checkPolicy] = "no --policy"
+	}
 	if err := res.write(stdout, vf.jsonOut); err != nil {
 		return usageFailure(stderr, err)
 	}
@@ -157,6 +164,25 @@ type evidenceResult struct {
 	Events           []eventlog.Event        `json:"events"`
 	PolicyViolations []violationJSON         `json:"policy_violations"`
 	Compose          []verify.ComposeService `json:"compose_services,omitempty"`
+
+	// skipped names the evidence checks that did not run, with the reason.
+	skipped map[string]string
+}
+
+// Names of the evidence checks that may be skipped.
+const (
+	checkBinding = "channel binding: fresh nonce and TLS key"
+	checkPolicy  = "policy"
+)
+
+// evidenceChecks lists the checks VerifyEvidence and the policy add to
+// those of the quote, in the order they run.
+var evidenceChecks = []check{
+	{checkBinding, false, []verify.Kind{verify.KindStaleNonce, verify.KindKeyBinding}},
+	{"event log replays to RTMR0-3, runtime digests recomputed", false, []verify.Kind{verify.KindEventLogMalformed, verify.KindEventDigestMismatch, verify.KindRTMRMismatch}},
+	{"dstack identity recorded once before system-ready", false, []verify.Kind{verify.KindDuplicateEvent, verify.KindMissingEvent}},
+	{"compose hash matches MR_CONFIG_ID and the app compose (--info)", false, []verify.Kind{verify.KindComposeMismatch}},
+	{checkPolicy, false, []verify.Kind{verify.KindPolicy}},
 }
 
 // violationJSON is one entry of "policy_violations".
@@ -173,6 +199,7 @@ func newEvidenceResult(raw []byte, report *verify.Report, verr error, violations
 		RTMRReplay:       map[string]bool{"rtmr0": false, "rtmr1": false, "rtmr2": false, "rtmr3": false},
 		Events:           []eventlog.Event{},
 		PolicyViolations: []violationJSON{},
+		skipped:          map[string]string{},
 	}
 	for _, v := range violations {
 		res.PolicyViolations = append(res.PolicyViolations, violationJSON{Kind: string(verify.KindPolicy), Rule: v.Rule, Message: v.Error()})
@@ -222,5 +249,8 @@ func (r *evidenceResult) write(w io.Writer, asJSON bool) error {
 	for _, v := range r.PolicyViolations {
 		fmt.Fprintf(w, "violation: %s\n", v.Message)
 	}
-	return r.result.writeHuman(w)
+	if err := r.writeChecks(w, append(slices.Clone(quoteChecks), evidenceChecks...), r.skipped); err != nil {
+		return err
+	}
+	return r.writeVerdict(w)
 }

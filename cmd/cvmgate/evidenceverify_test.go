@@ -151,3 +151,53 @@ func TestEvidenceVerifyNonceAndPolicy(t *testing.T) {
 	assert.Equal(t, exitUsage, code, "--accept conflicts with --policy")
 	assert.Contains(t, stderr, "conflict")
 }
+
+func TestEvidenceVerifyHumanReport(t *testing.T) {
+	doc := testvectors.Read(t, "dstack", "quote-report.json")
+	tampered := writeFile(t, "tampered.json", tamperEventLog(t, doc, func(ev []eventlog.Event) {
+		for i := range ev {
+			if ev[i].Event == "compose-hash" {
+				ev[i].Payload[0] ^= 1
+			}
+		}
+	}))
+	code, stdout, _ := runCLI(t, "evidence", "verify", "--attestation", tampered, "--no-collateral")
+	require.Equal(t, exitRejected, code)
+	assert.Contains(t, stdout, "skip collateral available (no collateral)\n")
+	assert.Contains(t, stdout, "ok   quote signed by the attestation key\n")
+	assert.Contains(t, stdout, "skip "+checkBinding+" (no --nonce)\n")
+	assert.Contains(t, stdout, "FAIL event log replays to RTMR0-3, runtime digests recomputed\n")
+	assert.Contains(t, stdout, "--   dstack identity recorded once before system-ready\n")
+	assert.Contains(t, stdout, "skip policy (no --policy)\n")
+	assert.Contains(t, stdout, "REJECTED: event_digest_mismatch")
+	assert.NotContains(t, stdout, "??", "every failure kind has its line")
+
+	code, stdout, _ = runCLI(t, "evidence", "verify", "--attestation", testvectors.Path(t, "dstack", "quote-report.json"), "--no-collateral", "--nonce", quoteReportNonce)
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "ok   "+checkBinding+"\n")
+	assert.Contains(t, stdout, "WARNING: the channel is not bound")
+	assert.True(t, strings.HasSuffix(stdout, "VERIFIED\n"))
+}
+
+// TestEveryKindHasAHumanLine keeps the human report's check tables in step
+// with the error kinds: a kind without a line would print "??".
+func TestEveryKindHasAHumanLine(t *testing.T) {
+	kinds := map[verify.Kind]bool{}
+	for _, c := range append(append([]check(nil), quoteChecks...), evidenceChecks...) {
+		for _, k := range c.kinds {
+			assert.False(t, kinds[k], "kind %s on two lines", k)
+			kinds[k] = true
+		}
+	}
+	for _, k := range []verify.Kind{
+		verify.KindMalformedQuote, verify.KindUnsupportedQuote, verify.KindQuoteSignature, verify.KindQEReportSignature,
+		verify.KindQEReportBinding, verify.KindCertChain, verify.KindUntrustedRoot, verify.KindRevoked,
+		verify.KindCollateralExpired, verify.KindCollateralSignature, verify.KindCollateralMismatch,
+		verify.KindTCBNotSupported, verify.KindQEIdentityMismatch, verify.KindTDXModuleMismatch, verify.KindTCBStatus,
+		verify.KindDebugTD, verify.KindCollateralUnavailable, verify.KindEventLogMalformed, verify.KindEventDigestMismatch,
+		verify.KindRTMRMismatch, verify.KindDuplicateEvent, verify.KindMissingEvent, verify.KindComposeMismatch,
+		verify.KindStaleNonce, verify.KindKeyBinding, verify.KindPolicy,
+	} {
+		assert.True(t, kinds[k], "kind %s has no line in the human report", k)
+	}
+}

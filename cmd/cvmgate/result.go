@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -117,14 +118,18 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// quoteChecks lists the quote checks in the order the human report shows
-// them, each with the error kinds that mean it failed.
-// needsCollateral marks the checks that do not run without collateral.
-var quoteChecks = []struct {
-	name            string
+// check is one line of the human report: a check and the error kinds that
+// mean it failed.
+type check struct {
+	name string
+	// needsCollateral marks a check that does not run without collateral.
 	needsCollateral bool
 	kinds           []verify.Kind
-}{
+}
+
+// quoteChecks lists the quote checks in the order the human report shows
+// them.
+var quoteChecks = []check{
 	{"quote format", false, []verify.Kind{verify.KindMalformedQuote, verify.KindUnsupportedQuote}},
 	{"collateral available", true, []verify.Kind{verify.KindCollateralUnavailable}},
 	{"PCK certificate chain to the trusted root", false, []verify.Kind{verify.KindCertChain, verify.KindUntrustedRoot, verify.KindRevoked}},
@@ -140,30 +145,45 @@ var quoteChecks = []struct {
 
 // writeHuman prints one line a check, then the verdict.
 func (r *result) writeHuman(w io.Writer) error {
+	if err := r.writeChecks(w, quoteChecks, nil); err != nil {
+		return err
+	}
+	return r.writeVerdict(w)
+}
+
+// writeChecks prints one line a check: ok, FAIL for the check that failed,
+// "--" for those after it, "skip" for those that did not run (skipped
+// names them, with the reason), "??" for all when the failure matches none.
+func (r *result) writeChecks(w io.Writer, checks []check, skipped map[string]string) error {
 	failedAt := -1
-	for i, c := range quoteChecks {
-		for _, k := range c.kinds {
-			if k == r.failedKind {
-				failedAt = i
-			}
+	for i, c := range checks {
+		if slices.Contains(c.kinds, r.failedKind) {
+			failedAt = i
 		}
 	}
-	for i, c := range quoteChecks {
-		mark := "ok  "
+	for i, c := range checks {
+		mark, note := "ok  ", ""
 		switch {
 		case r.Error != nil && failedAt < 0:
 			mark = "??  "
+		case skipped[c.name] != "":
+			mark, note = "skip", " ("+skipped[c.name]+")"
 		case c.needsCollateral && r.TCBStatus == string(verify.StatusUnknown):
-			mark = "skip"
+			mark, note = "skip", " (no collateral)"
 		case i == failedAt:
 			mark = "FAIL"
 		case failedAt >= 0 && i > failedAt:
 			mark = "--  "
 		}
-		if _, err := fmt.Fprintf(w, "%s %s\n", mark, c.name); err != nil {
+		if _, err := fmt.Fprintf(w, "%s %s%s\n", mark, c.name, note); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeVerdict prints the TCB summary and the verdict.
+func (r *result) writeVerdict(w io.Writer) error {
 	if r.TCBStatus != "" {
 		fmt.Fprintf(w, "tcb: %s (platform %s, module %s, qe %s)", r.TCBStatus, r.PlatformTCBStatus, orNone(r.TDXModuleTCBStatus), r.QETCBStatus)
 		if len(r.AdvisoryIDs) > 0 {
