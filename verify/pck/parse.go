@@ -303,25 +303,25 @@ func parseConfiguration(v *cryptobyte.String) (*Configuration, error) {
 	return c, nil
 }
 
-// readOctets reads an OCTET STRING of exactly size bytes and copies it.
+// readOctets reads an OCTET STRING of exactly size bytes into a new slice.
 func readOctets(v *cryptobyte.String, field string, size int) ([]byte, error) {
-	var s cryptobyte.String
-	if orig := *v; !v.ReadASN1(&s, cbasn1.OCTET_STRING) {
-		return nil, malformed(field, "an OCTET STRING", describe(orig))
+	b := make([]byte, size)
+	if err := readFixed(v, field, b); err != nil {
+		return nil, err
 	}
-	if len(s) != size {
-		return nil, malformed(field, fmt.Sprintf("%d bytes", size), fmt.Sprintf("%d bytes", len(s)))
-	}
-	return bytes.Clone(s), nil
+	return b, nil
 }
 
 // readFixed reads an OCTET STRING of exactly len(dst) bytes into dst.
 func readFixed(v *cryptobyte.String, field string, dst []byte) error {
-	b, err := readOctets(v, field, len(dst))
-	if err != nil {
-		return err
+	var s cryptobyte.String
+	if orig := *v; !v.ReadASN1(&s, cbasn1.OCTET_STRING) {
+		return malformed(field, "an OCTET STRING", describe(orig))
 	}
-	copy(dst, b)
+	if len(s) != len(dst) {
+		return malformed(field, fmt.Sprintf("%d bytes", len(dst)), fmt.Sprintf("%d bytes", len(s)))
+	}
+	copy(dst, s)
 	return nil
 }
 
