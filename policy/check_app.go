@@ -123,9 +123,7 @@ func (a *App) acceptsKeyProvider(kp *eventlog.KeyProvider) bool {
 // hexEqual reports whether the hex string s encodes want, ignoring case
 // and a 0x prefix. It does not allocate.
 func hexEqual(want []byte, s string) bool {
-	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		s = s[2:]
-	}
+	s = trim0x(s)
 	if len(s) != 2*len(want) {
 		return false
 	}

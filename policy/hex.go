@@ -56,12 +56,18 @@ func (h *Hex) UnmarshalYAML(n *yaml.Node) error {
 // decodeHex decodes s, allowing a 0x or 0X prefix. It never returns nil
 // with a nil error.
 func decodeHex(s string) ([]byte, error) {
-	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		s = s[2:]
-	}
+	s = trim0x(s)
 	b := make([]byte, hex.DecodedLen(len(s)))
 	if _, err := hex.Decode(b, []byte(s)); err != nil {
 		return nil, fmt.Errorf("expected hex, found %s: %w", quoteShort(s), err)
 	}
 	return b, nil
+}
+
+// trim0x removes one leading 0x or 0X.
+func trim0x(s string) string {
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		return s[2:]
+	}
+	return s
 }
