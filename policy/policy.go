@@ -118,12 +118,3 @@ var defaultAccept = []verify.TCBStatus{verify.StatusUpToDate}
 // knownStatuses lists every status name a policy may accept, in the order
 // AcceptedStatuses returns them.
 var knownStatuses = verify.Statuses()
-
-func containsStatus(list []verify.TCBStatus, s verify.TCBStatus) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify"
@@ -16,7 +17,7 @@ func (p *Policy) AcceptedStatuses() []verify.TCBStatus {
 	base := p.TCB.accepted()
 	out := make([]verify.TCBStatus, 0, len(knownStatuses))
 	for _, s := range knownStatuses {
-		if containsStatus(base, s) || p.graceCovers(s) {
+		if slices.Contains(base, s) || p.graceCovers(s) {
 			out = append(out, s)
 		}
 	}
@@ -46,7 +47,7 @@ func (p *Policy) graceCovers(s verify.TCBStatus) bool {
 	case verify.StatusOutOfDate:
 		return true
 	case verify.StatusOutOfDateConfigurationNeeded:
-		return containsStatus(p.TCB.accepted(), verify.StatusConfigurationNeeded)
+		return slices.Contains(p.TCB.accepted(), verify.StatusConfigurationNeeded)
 	}
 	return false
 }
@@ -55,7 +56,7 @@ func (p *Policy) graceCovers(s verify.TCBStatus) bool {
 func (p *Policy) checkTCB(r *verify.Report, vs []error) []error {
 	status := r.TCBStatus
 	switch {
-	case containsStatus(p.TCB.accepted(), status):
+	case slices.Contains(p.TCB.accepted(), status):
 	case p.graceCovers(status):
 		if v := p.checkGrace(r); v != nil {
 			vs = append(vs, v)

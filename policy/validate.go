@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/cvmgate/cvmgate/verify"
@@ -49,14 +50,14 @@ func (v *validator) add(field, expected, found string) {
 
 func (v *validator) tcb(t *TCB) {
 	for i, s := range t.Accept {
-		if !containsStatus(knownStatuses, s) {
+		if !slices.Contains(knownStatuses, s) {
 			v.add(fmt.Sprintf("tcb.accept[%d]", i), fmt.Sprintf("one of %v", knownStatuses), quoteShort(string(s)))
 		}
 	}
 	if t.OutOfDateGrace < 0 {
 		v.add("tcb.out_of_date_grace", "a non-negative duration", t.OutOfDateGrace.String())
 	}
-	if t.OutOfDateGrace > 0 && containsStatus(t.accepted(), verify.StatusOutOfDate) {
+	if t.OutOfDateGrace > 0 && slices.Contains(t.accepted(), verify.StatusOutOfDate) {
 		v.add("tcb.out_of_date_grace", "no grace while tcb.accept lists OutOfDate, which accepts it without limit", t.OutOfDateGrace.String())
 	}
 }
