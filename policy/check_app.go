@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"encoding/hex"
-	"strings"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
@@ -93,9 +92,6 @@ func (a *App) acceptsCompose(h []byte) bool {
 }
 
 func (a *App) describeCompose() string {
-	if len(a.ComposeHashes) == 0 && len(a.ComposeFiles) == 0 {
-		return emptyAllowlist
-	}
 	parts := make([]string, 0, len(a.ComposeHashes)+len(a.ComposeFiles))
 	for _, h := range a.ComposeHashes {
 		parts = append(parts, h.String())
@@ -103,7 +99,7 @@ func (a *App) describeCompose() string {
 	for _, f := range a.ComposeFiles {
 		parts = append(parts, f.SHA256.String()+" ("+f.Path+")")
 	}
-	return "one of [" + strings.Join(parts, ", ") + "]"
+	return describeAllowlist(parts)
 }
 
 // acceptsKeyProvider reports whether kp's name and id equal an entry's.
@@ -145,12 +141,9 @@ func lowerHex(c byte) byte {
 }
 
 func describeKeyProviders(list List[KeyProvider]) string {
-	if len(list) == 0 {
-		return emptyAllowlist
-	}
 	parts := make([]string, len(list))
 	for i, k := range list {
 		parts[i] = "{name: " + quoteShort(k.Name) + ", id: " + hex.EncodeToString(k.ID) + "}"
 	}
-	return "one of [" + strings.Join(parts, ", ") + "]"
+	return describeAllowlist(parts)
 }

@@ -44,12 +44,9 @@ func (pl Platform) String() string {
 }
 
 func describePlatforms(list List[Platform]) string {
-	if len(list) == 0 {
-		return emptyAllowlist
-	}
 	parts := make([]string, len(list))
 	for i, pl := range list {
 		parts[i] = pl.String()
 	}
-	return "one of [" + strings.Join(parts, ", ") + "]"
+	return describeAllowlist(parts)
 }

@@ -24,12 +24,17 @@ func containsHex(list List[Hex], h []byte) bool {
 
 // oneOf describes the values a list accepts.
 func oneOf(list List[Hex]) string {
-	if len(list) == 0 {
-		return emptyAllowlist
-	}
 	parts := make([]string, len(list))
 	for i, h := range list {
 		parts[i] = h.String()
+	}
+	return describeAllowlist(parts)
+}
+
+// describeAllowlist describes an allowlist whose entries read as parts.
+func describeAllowlist(parts []string) string {
+	if len(parts) == 0 {
+		return emptyAllowlist
 	}
 	return "one of [" + strings.Join(parts, ", ") + "]"
 }
