@@ -31,24 +31,17 @@ type CacheOptions struct {
 }
 
 // Cache is a Source that keeps collateral from another Source in memory,
-// keyed by (source ID, FMSPC, CA), until the collateral's NextUpdate. It
-// never returns an entry at or after that time, never caches an error, and
-// collapses concurrent fetches of one key into a single upstream fetch. It
-// is safe for concurrent use.
+// keyed by the request (FMSPC, CA) to that one source, until the
+// collateral's NextUpdate. It never returns an entry at or after that time,
+// never caches an error, and collapses concurrent fetches of one key into a
+// single upstream fetch. It is safe for concurrent use.
 type Cache struct {
 	src     Source
 	srcID   string
 	now     func() time.Time
 	timeout time.Duration
-	entries *lru.Cache[cacheKey, cacheEntry]
+	entries *lru.Cache[Request, cacheEntry] // keyed by upper-case FMSPC
 	flight  singleflight.Group
-}
-
-// cacheKey identifies one set of collateral.
-type cacheKey struct {
-	src   string
-	fmspc string
-	ca    CA
 }
 
 // cacheEntry is cached collateral and the time it stops being usable.
@@ -68,7 +61,7 @@ func NewCache(src Source, opts CacheOptions) *Cache {
 	if opts.FetchTimeout <= 0 {
 		opts.FetchTimeout = DefaultCacheFetchTimeout
 	}
-	entries, err := lru.New[cacheKey, cacheEntry](opts.Size)
+	entries, err := lru.New[Request, cacheEntry](opts.Size)
 	if err != nil {
 		// Unreachable: lru.New fails only for a size <= 0.
 		panic(fmt.Sprintf("collateral: lru.New(%d): %v", opts.Size, err))
@@ -93,20 +86,19 @@ func (c *Cache) ID() string { return c.srcID }
 // other callers.
 func (c *Cache) Fetch(ctx context.Context, req Request) (*Collateral, error) {
 	req.FMSPC = strings.ToUpper(req.FMSPC)
-	key := cacheKey{src: c.srcID, fmspc: req.FMSPC, ca: req.CA}
-	if e, ok := c.entries.Get(key); ok && c.now().Before(e.next) {
+	if e, ok := c.entries.Get(req); ok && c.now().Before(e.next) {
 		return e.c, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, c.srcID, err)
 	}
-	flightKey := c.srcID + "\x00" + req.FMSPC + "\x00" + string(req.CA)
+	flightKey := req.FMSPC + "\x00" + string(req.CA)
 	ch := c.flight.DoChan(flightKey, func() (any, error) {
 		// Detached from the first caller: its cancellation must not fail
 		// the others waiting on this fetch.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
-		return c.fill(fctx, key, req)
+		return c.fill(fctx, req)
 	})
 	select {
 	case <-ctx.Done():
@@ -119,10 +111,10 @@ func (c *Cache) Fetch(ctx context.Context, req Request) (*Collateral, error) {
 	}
 }
 
-// fill fetches key from the source and caches the result if it is still
+// fill fetches req from the source and caches the result if it is still
 // usable. Collateral already past its NextUpdate is returned, uncached, so
 // that the verifier can report it as expired.
-func (c *Cache) fill(ctx context.Context, key cacheKey, req Request) (*Collateral, error) {
+func (c *Cache) fill(ctx context.Context, req Request) (*Collateral, error) {
 	col, err := c.src.Fetch(ctx, req)
 	if err != nil {
 		return nil, err
@@ -132,7 +124,7 @@ func (c *Cache) fill(ctx context.Context, key cacheKey, req Request) (*Collatera
 		return nil, err
 	}
 	if c.now().Before(next) {
-		c.entries.Add(key, cacheEntry{c: col, next: next})
+		c.entries.Add(req, cacheEntry{c: col, next: next})
 	}
 	return col, nil
 }
@@ -141,9 +133,9 @@ func (c *Cache) fill(ctx context.Context, key cacheKey, req Request) (*Collatera
 // c, so that collateral a verifier refused is fetched again rather than
 // served until the nextUpdate it claims. A newer entry is left alone.
 func (c *Cache) Reject(req Request, col *Collateral) {
-	key := cacheKey{src: c.srcID, fmspc: strings.ToUpper(req.FMSPC), ca: req.CA}
-	if e, ok := c.entries.Peek(key); ok && e.c == col {
-		c.entries.Remove(key)
+	req.FMSPC = strings.ToUpper(req.FMSPC)
+	if e, ok := c.entries.Peek(req); ok && e.c == col {
+		c.entries.Remove(req)
 	}
 }
 
