@@ -1,6 +1,7 @@
 package cvmtest
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -253,7 +254,7 @@ func signedBody(name string, raw, sig []byte) []byte {
 	b.WriteString(`":`)
 	b.Write(raw)
 	b.WriteString(`,"signature":"`)
-	b.WriteString(hexString(sig))
+	b.WriteString(hex.EncodeToString(sig))
 	b.WriteString(`"}`)
 	return []byte(b.String())
 }

@@ -1,7 +1,6 @@
 package cvmtest
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -110,6 +109,3 @@ func (c *pkiConfig) extensions(seed []byte) pck.Extensions {
 func pckCRLURL(base string, ca collateral.CA) string {
 	return base + PCKCRLPath + "?ca=" + string(ca) + "&encoding=der"
 }
-
-// hexString is lower-case hex.
-func hexString(b []byte) string { return hex.EncodeToString(b) }
