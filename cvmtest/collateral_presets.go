@@ -183,7 +183,7 @@ func ModuleFor[S ~string](status S) (Module, error) {
 		mi := moduleIdentities[id]
 		for _, l := range mi.levels {
 			if l.Status == string(status) {
-				svn := upToDatePlatform().TEETCBSVN
+				svn := defaultTEETCBSVN()
 				svn[0], svn[1] = uint8(l.isvsvn), mi.major
 				return Module{Level: cloneLevel(l.Level), ID: moduleID(mi.major), TEETCBSVN: svn}, nil
 			}
