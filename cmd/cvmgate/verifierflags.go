@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"flag"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,17 +128,11 @@ func parseStatuses(s string) ([]verify.TCBStatus, error) {
 		if name == "" {
 			continue
 		}
-		found := false
-		for _, k := range knownStatuses {
-			if string(k) == name {
-				out = append(out, k)
-				found = true
-				break
-			}
-		}
-		if !found {
+		status := verify.TCBStatus(name)
+		if !slices.Contains(knownStatuses, status) {
 			return nil, usagef("--accept: unknown TCB status %q", name)
 		}
+		out = append(out, status)
 	}
 	if len(out) == 0 {
 		return nil, usagef("--accept: no status given")
