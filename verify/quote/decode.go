@@ -28,14 +28,8 @@ func ParseHex(s string) (*Quote, error) {
 // looksHex reports whether input, after leading whitespace, starts with a
 // hex digit (which covers the 0x prefix).
 func looksHex(input []byte) bool {
-	for _, c := range input {
-		if isSpace(c) {
-			continue
-		}
-		_, ok := hexValue(c)
-		return ok
-	}
-	return false
+	i := skipSpace(input, 0)
+	return i < len(input) && hexClass[input[i]] < 16
 }
 
 // decodeHex decodes hex text, skipping whitespace and one leading 0x.
@@ -114,9 +108,3 @@ func skipSpace(b []byte, i int) int {
 
 // isSpace reports whether c is ASCII whitespace.
 func isSpace(c byte) bool { return hexClass[c] == classSpace }
-
-// hexValue returns the value of the hex digit c.
-func hexValue(c byte) (byte, bool) {
-	v := hexClass[c]
-	return v, v < 16
-}
