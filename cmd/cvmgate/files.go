@@ -1,24 +1,27 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 )
 
-// readLimited reads at most limit bytes of path and fails if it is longer.
-func readLimited(path string, limit int64) ([]byte, error) {
+// maxInputFile bounds every file the CLI reads.
+const maxInputFile = 4 << 20
+
+// readFile reads a whole local file, refusing anything over maxInputFile.
+// Its errors are usage errors.
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxInputFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, usagef("read %s: %w", path, err)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
+	if len(data) > maxInputFile {
+		return nil, usagef("read %s: larger than %d bytes", path, maxInputFile)
 	}
 	return data, nil
 }

@@ -13,9 +13,6 @@ import (
 	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
-// maxInputFile bounds every file the CLI reads.
-const maxInputFile = 4 << 20
-
 // verifierFlags are the flags shared by every command that verifies a quote.
 type verifierFlags struct {
 	collateralFile string
@@ -166,13 +163,4 @@ func loadRoots(path string) ([]*x509.Certificate, error) {
 		return nil, usagef("--trust-root %s: no PEM certificate", path)
 	}
 	return roots, nil
-}
-
-// readFile reads a whole local file, refusing anything over maxInputFile.
-func readFile(path string) ([]byte, error) {
-	data, err := readLimited(path, maxInputFile)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return data, nil
 }
