@@ -63,7 +63,6 @@ type verifiedCRL struct {
 	issuer     []byte
 	issuerName string
 	revoked    map[string]struct{}
-	thisUpdate time.Time
 	nextUpdate time.Time
 }
 
@@ -235,7 +234,6 @@ func finishCRL(check string, crl *x509.RevocationList, now time.Time, w *window)
 		issuer:     bytes.Clone(crl.RawIssuer),
 		issuerName: crl.Issuer.CommonName,
 		revoked:    make(map[string]struct{}, len(crl.RevokedCertificateEntries)),
-		thisUpdate: crl.ThisUpdate,
 		nextUpdate: crl.NextUpdate,
 	}
 	for _, e := range crl.RevokedCertificateEntries {
