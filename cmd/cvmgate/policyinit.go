@@ -24,7 +24,7 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if ef.attestation == "" || ef.policyFile != "" || fs.NArg() > 0 {
+	if ef.attestation == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "cvmgate policy init: --attestation FILE is required; --policy and arguments are not taken")
 		return exitUsage
 	}
