@@ -76,15 +76,22 @@ func (q *Quote) checkLayout() error {
 			}
 		}
 	case Version5:
-		if q.BodyType != BodyTypeTD10 && q.BodyType != BodyTypeTD15 {
-			return &UnsupportedError{
-				Field:    "body type",
-				Expected: fmt.Sprintf("%d (TD report 1.0) or %d (TD report 1.5)", BodyTypeTD10, BodyTypeTD15),
-				Found:    fmt.Sprint(q.BodyType),
-			}
-		}
+		return checkV5BodyType(q.BodyType)
 	default:
 		return &UnsupportedError{Field: "version", Expected: "4 or 5", Found: fmt.Sprint(q.Header.Version)}
+	}
+	return nil
+}
+
+// checkV5BodyType rejects a version 5 body type other than a TD report 1.0
+// or 1.5.
+func checkV5BodyType(t uint16) error {
+	if t != BodyTypeTD10 && t != BodyTypeTD15 {
+		return &UnsupportedError{
+			Field:    "body type",
+			Expected: fmt.Sprintf("%d (TD report 1.0) or %d (TD report 1.5)", BodyTypeTD10, BodyTypeTD15),
+			Found:    fmt.Sprint(t),
+		}
 	}
 	return nil
 }

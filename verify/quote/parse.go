@@ -109,23 +109,14 @@ func checkHeader(h *Header) error {
 // parseBody reads the TD report: directly after the header for v4; after
 // a body type and body size for v5.
 func (q *Quote) parseBody(c *cursor) error {
-	size := uint32(BodySizeTD10)
 	q.BodyType = BodyTypeTD10
 	if q.Header.Version == Version5 {
 		bodyType, err := c.u16("body type")
 		if err != nil {
 			return err
 		}
-		switch bodyType {
-		case BodyTypeTD10:
-		case BodyTypeTD15:
-			size = BodySizeTD15
-		default:
-			return &UnsupportedError{
-				Field:    "body type",
-				Expected: fmt.Sprintf("%d (TD report 1.0) or %d (TD report 1.5)", BodyTypeTD10, BodyTypeTD15),
-				Found:    fmt.Sprint(bodyType),
-			}
+		if err := checkV5BodyType(bodyType); err != nil {
+			return err
 		}
 		q.BodyType = bodyType
 		off := c.offset()
@@ -133,16 +124,16 @@ func (q *Quote) parseBody(c *cursor) error {
 		if err != nil {
 			return err
 		}
-		if bodySize != size {
+		if bodySize != uint32(q.bodySize()) {
 			return &FormatError{
 				Field:    "body size",
 				Offset:   off,
-				Expected: fmt.Sprintf("%d for body type %d", size, bodyType),
+				Expected: fmt.Sprintf("%d for body type %d", q.bodySize(), bodyType),
 				Found:    fmt.Sprint(bodySize),
 			}
 		}
 	}
-	body, err := c.take("body", uint64(size))
+	body, err := c.take("body", uint64(q.bodySize()))
 	if err != nil {
 		return err
 	}
