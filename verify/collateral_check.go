@@ -53,8 +53,9 @@ type verifiedCollateral struct {
 	rootCRLSigner *x509.Certificate
 
 	// nextUpdate is the earliest nextUpdate of the four items.
-	nextUpdate  time.Time
-	from, until time.Time
+	nextUpdate time.Time
+	// window is where every item and signing certificate is current.
+	window
 }
 
 // verifiedCRL is a CRL whose signature has been checked.
@@ -103,8 +104,8 @@ func (v *Verifier) checkCollateral(c *collateral.Collateral, now time.Time) (*ve
 	if c == nil {
 		return nil, mismatch(KindCollateralMismatch, "collateral", "collateral", "nil")
 	}
-	w := &window{from: time.Time{}, until: time.Time{}}
 	vc := &verifiedCollateral{}
+	w := &vc.window
 	var err error
 
 	// The root CA CRL comes first: the other items' signers are checked
@@ -128,7 +129,6 @@ func (v *Verifier) checkCollateral(c *collateral.Collateral, now time.Time) (*ve
 	}
 	vc.nextUpdate = earliest(earliest(vc.tcbInfo.NextUpdate, vc.qeIdentity.NextUpdate),
 		earliest(vc.pckCRL.nextUpdate, vc.rootCRL.nextUpdate))
-	vc.from, vc.until = w.from, w.until
 	return vc, nil
 }
 
