@@ -53,12 +53,7 @@ func decodeHex(input []byte) ([]byte, error) {
 		return nil, &FormatError{Field: "hex", Offset: -1, Expected: "an even number of hex digits", Found: fmt.Sprintf("%d digits", digits)}
 	}
 	if digits/2 > MaxQuoteSize {
-		return nil, &FormatError{
-			Field:    "quote size",
-			Offset:   -1,
-			Expected: fmt.Sprintf("at most %d bytes", MaxQuoteSize),
-			Found:    fmt.Sprintf("%d bytes", digits/2),
-		}
+		return nil, tooLarge(-1, digits/2)
 	}
 	out := make([]byte, digits/2)
 	n := 0 // digits written

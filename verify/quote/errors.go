@@ -76,3 +76,14 @@ func truncated(field string, off int, want uint64, have int) *FormatError {
 		Found:    fmt.Sprintf("%d bytes left", have),
 	}
 }
+
+// tooLarge reports a quote of size bytes, more than MaxQuoteSize; off is
+// the offset to name, or -1.
+func tooLarge(off, size int) *FormatError {
+	return &FormatError{
+		Field:    "quote size",
+		Offset:   off,
+		Expected: fmt.Sprintf("at most %d bytes", MaxQuoteSize),
+		Found:    fmt.Sprintf("%d bytes", size),
+	}
+}

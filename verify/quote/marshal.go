@@ -31,12 +31,7 @@ func (q *Quote) Marshal() ([]byte, error) {
 	signed := q.signedDataSize()
 	total := signed + 4 + sigSize
 	if total > MaxQuoteSize {
-		return nil, &FormatError{
-			Field:    "quote size",
-			Offset:   -1,
-			Expected: fmt.Sprintf("at most %d bytes", MaxQuoteSize),
-			Found:    fmt.Sprintf("%d bytes", total),
-		}
+		return nil, tooLarge(-1, total)
 	}
 
 	out := make([]byte, 0, total)

@@ -21,12 +21,7 @@ import (
 // Parse never panics. Byte slices in the result alias b.
 func Parse(b []byte) (*Quote, error) {
 	if len(b) > MaxQuoteSize {
-		return nil, &FormatError{
-			Field:    "quote size",
-			Offset:   0,
-			Expected: fmt.Sprintf("at most %d bytes", MaxQuoteSize),
-			Found:    fmt.Sprintf("%d bytes", len(b)),
-		}
+		return nil, tooLarge(0, len(b))
 	}
 	c := &cursor{b: b}
 	q := &Quote{}
