@@ -23,7 +23,8 @@ type tcbOutcome struct {
 // verifier does.
 func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB) (*tcbOutcome, error) {
 	body := &q.Body
-	if err := checkTDXModuleIdentity(vc.tcbInfo, body); err != nil {
+	module, err := checkTDXModuleIdentity(vc.tcbInfo, body)
+	if err != nil {
 		return nil, err
 	}
 
@@ -55,7 +56,7 @@ func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB) (*tcbOutc
 	var moduleAdvisories []string
 	status := out.platform
 	if body.TEETCBSVN[1] > 0 {
-		ml, err := matchModuleLevel(vc, body.TEETCBSVN)
+		ml, err := matchModuleLevel(vc.moduleLevels[module], body.TEETCBSVN)
 		if err != nil {
 			return nil, err
 		}
@@ -179,46 +180,43 @@ func moduleIdentity(info *collateral.TCBInfo, major byte) int {
 
 // checkTDXModuleIdentity compares MRSIGNERSEAM and SEAMATTRIBUTES with the
 // module the TCB info expects: its tdxModule, or, when TEE_TCB_SVN[1] names
-// a module major version, that version's identity. As in Intel's reference
-// verifier SEAMATTRIBUTES must also be zero.
-func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) error {
+// a module major version, that version's identity, whose index in
+// info.TDXModuleIdentities it returns (-1 for tdxModule). As in Intel's
+// reference verifier SEAMATTRIBUTES must also be zero.
+func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) (int, error) {
 	const check = "tdx module"
 	var signer, attrs, mask []byte
+	i := -1
 	if major := body.TEETCBSVN[1]; major > 0 {
-		i := moduleIdentity(info, major)
-		if i < 0 {
-			return mismatch(KindTDXModuleMismatch, check+" identity", fmt.Sprintf("TDX_%02X in the TCB info", major), "none")
+		if i = moduleIdentity(info, major); i < 0 {
+			return -1, mismatch(KindTDXModuleMismatch, check+" identity", fmt.Sprintf("TDX_%02X in the TCB info", major), "none")
 		}
 		m := &info.TDXModuleIdentities[i]
 		signer, attrs, mask = m.MRSigner, m.Attributes, m.AttributesMask
 	} else {
 		if info.TDXModule == nil {
-			return mismatch(KindCollateralMismatch, "tcb info: tdxModule", "a TDX module identity", "none")
+			return -1, mismatch(KindCollateralMismatch, "tcb info: tdxModule", "a TDX module identity", "none")
 		}
 		signer, attrs, mask = info.TDXModule.MRSigner, info.TDXModule.Attributes, info.TDXModule.AttributesMask
 	}
 	if string(signer) != string(body.MRSignerSEAM[:]) {
-		return mismatch(KindTDXModuleMismatch, check+": mrsignerseam", hex.EncodeToString(signer), hex.EncodeToString(body.MRSignerSEAM[:]))
+		return -1, mismatch(KindTDXModuleMismatch, check+": mrsignerseam", hex.EncodeToString(signer), hex.EncodeToString(body.MRSignerSEAM[:]))
 	}
-	for i, b := range body.SEAMAttributes {
-		if b != 0 || b&mask[i] != attrs[i]&mask[i] {
-			return mismatch(KindTDXModuleMismatch, check+": seamattributes",
+	for j, b := range body.SEAMAttributes {
+		if b != 0 || b&mask[j] != attrs[j]&mask[j] {
+			return -1, mismatch(KindTDXModuleMismatch, check+": seamattributes",
 				"zero, and "+hex.EncodeToString(attrs)+" under mask "+hex.EncodeToString(mask),
 				hex.EncodeToString(body.SEAMAttributes[:]))
 		}
 	}
-	return nil
+	return i, nil
 }
 
-// matchModuleLevel returns the level of the running TDX module: in the
-// identity of major version TEE_TCB_SVN[1], the first level whose isvsvn is
-// at most TEE_TCB_SVN[0].
-func matchModuleLevel(vc *verifiedCollateral, teeTCBSVN [16]byte) (*collateral.ISVTCBLevel, error) {
-	i := moduleIdentity(vc.tcbInfo, teeTCBSVN[1])
-	if i < 0 {
-		return nil, mismatch(KindTDXModuleMismatch, "tdx module identity", fmt.Sprintf("TDX_%02X in the TCB info", teeTCBSVN[1]), "none")
-	}
-	l := matchISVLevel(vc.moduleLevels[i], uint16(teeTCBSVN[0]))
+// matchModuleLevel returns the level of the running TDX module: among the
+// levels of its identity (major version TEE_TCB_SVN[1], found by
+// checkTDXModuleIdentity), the first whose isvsvn is at most TEE_TCB_SVN[0].
+func matchModuleLevel(levels []collateral.ISVTCBLevel, teeTCBSVN [16]byte) (*collateral.ISVTCBLevel, error) {
+	l := matchISVLevel(levels, uint16(teeTCBSVN[0]))
 	if l == nil {
 		return nil, mismatch(KindTCBNotSupported, "tdx module tcb level",
 			fmt.Sprintf("a TDX_%02X level with isvsvn <= %d", teeTCBSVN[1], teeTCBSVN[0]), "none")
