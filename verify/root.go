@@ -2,9 +2,7 @@ package verify
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -43,8 +41,7 @@ var intelRootDER = sync.OnceValues(func() ([]byte, error) {
 	if block == nil || block.Type != "CERTIFICATE" {
 		return nil, errors.New("verify: pinned Intel root is not a PEM certificate")
 	}
-	sum := sha256.Sum256(block.Bytes)
-	if got := hex.EncodeToString(sum[:]); got != IntelSGXRootCAFingerprint {
+	if got := fingerprint(block.Bytes); got != IntelSGXRootCAFingerprint {
 		return nil, fmt.Errorf("verify: pinned Intel root fingerprint: expected %s, found %s", IntelSGXRootCAFingerprint, got)
 	}
 	return block.Bytes, nil
