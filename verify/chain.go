@@ -73,10 +73,15 @@ func (ts *trustStore) byDER(der []byte) *x509.Certificate {
 	return nil
 }
 
-// issuerOf returns the trusted root that signed c, or nil.
-func (ts *trustStore) issuerOf(c *x509.Certificate) *x509.Certificate {
+// signed is what a trusted root may sign: a certificate or a CRL.
+type signed interface {
+	CheckSignatureFrom(parent *x509.Certificate) error
+}
+
+// issuerOf returns the trusted root, named rawIssuer, that signed s, or nil.
+func (ts *trustStore) issuerOf(rawIssuer []byte, s signed) *x509.Certificate {
 	for _, r := range ts.roots {
-		if bytes.Equal(r.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(r) == nil {
+		if bytes.Equal(r.RawSubject, rawIssuer) && s.CheckSignatureFrom(r) == nil {
 			return r
 		}
 	}

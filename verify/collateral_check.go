@@ -169,13 +169,7 @@ func (v *Verifier) checkRootCRL(der []byte, now time.Time, w *window) (*verified
 	if err != nil {
 		return nil, nil, err
 	}
-	var signer *x509.Certificate
-	for _, r := range v.trust.roots {
-		if bytes.Equal(r.RawSubject, crl.RawIssuer) && crl.CheckSignatureFrom(r) == nil {
-			signer = r
-			break
-		}
-	}
+	signer := v.trust.issuerOf(crl.RawIssuer, crl)
 	if signer == nil {
 		return nil, nil, &Error{Kind: KindCollateralSignature, Check: check,
 			Expected: "signed by " + v.trust.describe(), Found: "issuer " + crl.Issuer.String(), Err: errBadSignature}
@@ -268,7 +262,7 @@ func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string,
 	if err := checkCertificate(cert, "", now); err != nil {
 		return nil, collateralCertError(check, err)
 	}
-	root := v.trust.issuerOf(cert)
+	root := v.trust.issuerOf(cert.RawIssuer, cert)
 	if root == nil {
 		return nil, &Error{Kind: KindCollateralSignature, Check: check,
 			Expected: "signed by " + v.trust.describe(), Found: "issuer " + cert.Issuer.String(), Err: errBadSignature}
