@@ -8,26 +8,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 )
 
 // evSeedVectors adds the real dstack documents, when present, as seeds.
 func evSeedVectors(f *testing.F) {
-	dir, err := os.Getwd()
+	dir, err := testvectors.Find()
 	if err != nil {
 		return
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			return
-		}
-		dir = filepath.Dir(dir)
-	}
 	for _, name := range evVectorNames {
-		if b, err := os.ReadFile(filepath.Join(dir, "..", "shared", "vectors", "dstack", name)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(dir, "dstack", name)); err == nil {
 			f.Add(b)
 		}
 	}
