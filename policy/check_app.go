@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
@@ -119,7 +120,7 @@ func (a *App) acceptsKeyProvider(kp *eventlog.KeyProvider) bool {
 // hexEqual reports whether the hex string s encodes want, ignoring case
 // and a 0x prefix. It does not allocate.
 func hexEqual(want []byte, s string) bool {
-	s = trim0x(s)
+	s = hexfmt.Trim0x(s)
 	if len(s) != 2*len(want) {
 		return false
 	}

@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
 // rules returns the rule of every violation in err.

@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
 // reportVariants are reports FromReport must describe exactly.

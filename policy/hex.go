@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
 // Hex is a byte string written in hexadecimal, in upper or lower case, with
@@ -56,18 +58,10 @@ func (h *Hex) UnmarshalYAML(n *yaml.Node) error {
 // decodeHex decodes s, allowing a 0x or 0X prefix. It never returns nil
 // with a nil error.
 func decodeHex(s string) ([]byte, error) {
-	s = trim0x(s)
+	s = hexfmt.Trim0x(s)
 	b := make([]byte, hex.DecodedLen(len(s)))
 	if _, err := hex.Decode(b, []byte(s)); err != nil {
 		return nil, fmt.Errorf("expected hex, found %s: %w", quoteShort(s), err)
 	}
 	return b, nil
-}
-
-// trim0x removes one leading 0x or 0X.
-func trim0x(s string) string {
-	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		return s[2:]
-	}
-	return s
 }

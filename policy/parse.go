@@ -8,8 +8,9 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/cvmgate/cvmgate/verify"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cvmgate/cvmgate/verify"
 )
 
 // MaxSize bounds a policy file.

@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cvmgate/cvmgate/verify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/verify"
 )
 
 // minimal is the smallest valid policy: it checks the app id only.

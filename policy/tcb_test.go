@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cvmgate/cvmgate/verify"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/cvmgate/cvmgate/verify"
 )
 
 func TestOutOfDateGrace(t *testing.T) {

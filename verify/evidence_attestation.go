@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -76,14 +77,14 @@ func parseAttestation(b []byte) (*Attestation, error) {
 		return nil, &DocumentError{Document: docAttestation, Field: "quote", Expected: "a hex quote", Found: "none"}
 	}
 	var err error
-	if a.Quote, err = decodeHexString(*w.Quote); err != nil {
+	if a.Quote, err = hexfmt.Decode(*w.Quote); err != nil {
 		return nil, &DocumentError{Document: docAttestation, Field: "quote", Expected: "hex", Found: "invalid hex", Err: err}
 	}
 	if len(a.Quote) == 0 {
 		return nil, &DocumentError{Document: docAttestation, Field: "quote", Expected: "a hex quote", Found: "an empty one"}
 	}
 	if w.ReportData != nil {
-		if a.ReportData, err = decodeHexString(*w.ReportData); err != nil {
+		if a.ReportData, err = hexfmt.Decode(*w.ReportData); err != nil {
 			return nil, &DocumentError{Document: docAttestation, Field: "report_data", Expected: "hex", Found: "invalid hex", Err: err}
 		}
 		if len(a.ReportData) > 64 {

@@ -2,11 +2,9 @@ package verify
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Sentinels of the evidence documents a CVM serves. Errors from
@@ -67,18 +65,6 @@ func checkSize(doc string, b []byte, limit int) error {
 		return &DocumentError{Document: doc, Expected: fmt.Sprintf("at most %d bytes", limit), Found: fmt.Sprintf("%d bytes", len(b))}
 	}
 	return nil
-}
-
-// decodeHexString decodes hex of either case with an optional 0x prefix.
-// The empty string decodes to nil.
-func decodeHexString(s string) ([]byte, error) {
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		s = s[2:]
-	}
-	if s == "" {
-		return nil, nil
-	}
-	return hex.DecodeString(s)
 }
 
 // jsonKind names the JSON type of a raw value for error messages.

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
@@ -136,14 +136,14 @@ func (ef *evidenceFlags) binding() (*verify.Binding, error) {
 	if ef.nonce == "" {
 		return nil, usagef("--spki-sha256 needs --nonce")
 	}
-	nonce, err := hex.DecodeString(strings.TrimPrefix(ef.nonce, "0x"))
-	if err != nil {
-		return nil, usagef("--nonce: %w", err)
+	nonce, err := hexfmt.Decode(ef.nonce)
+	if err != nil || len(nonce) == 0 {
+		return nil, usagef("--nonce: want 1 to 64 bytes in hex")
 	}
 	if ef.spkiSHA256 == "" {
 		return &verify.Binding{Mode: verify.BindingNone, Nonce: nonce}, nil
 	}
-	sum, err := hex.DecodeString(strings.TrimPrefix(ef.spkiSHA256, "0x"))
+	sum, err := hexfmt.Decode(ef.spkiSHA256)
 	if err != nil || len(sum) != 32 {
 		return nil, usagef("--spki-sha256: want 64 hex characters")
 	}

@@ -117,6 +117,7 @@ func TestQuoteVerifyHumanReport(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
 	notHex := writeFile(t, "bad.hex", []byte("zz not a quote"))
+	att, _ := appFiles(t, s, &cvmtest.App{}, [32]byte{1}, [32]byte{2})
 	tests := []struct {
 		name string
 		args []string
@@ -132,6 +133,10 @@ func TestUsageErrors(t *testing.T) {
 		{"bundle and pccs", append(s.args(s.quoteHex), "--pccs", "http://127.0.0.1:1")},
 		{"unknown flag", []string{"quote", "verify", "--frob"}},
 		{"evidence verify without --attestation", []string{"evidence", "verify"}},
+		{"attestation not JSON", []string{"evidence", "verify", "--attestation", s.quoteHex, "--no-collateral"}},
+		{"empty nonce", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "0x"}},
+		{"nonce not hex", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "xyz"}},
+		{"short spki hash", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "01", "--spki-sha256", "0X0102"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +145,8 @@ func TestUsageErrors(t *testing.T) {
 			assert.NotEmpty(t, stderr, "a usage error says what is wrong")
 		})
 	}
+	code, _, stderr := runCLI(t, "evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "0X01")
+	assert.Equal(t, exitOK, code, "the same attestation with a good nonce verifies: %s", stderr)
 }
 
 func TestDemo(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package hexfmt formats byte values for error messages.
+// Package hexfmt holds the hex helpers the decoders and error messages share.
 package hexfmt
 
 import (
@@ -17,4 +17,22 @@ func Clip(b []byte) string {
 		return hex.EncodeToString(b)
 	}
 	return fmt.Sprintf("%s... (%d bytes)", hex.EncodeToString(b[:MaxBytes]), len(b))
+}
+
+// Trim0x removes one leading 0x or 0X.
+func Trim0x(s string) string {
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		return s[2:]
+	}
+	return s
+}
+
+// Decode decodes hex with an optional 0x or 0X prefix; an empty string
+// decodes to nil.
+func Decode(s string) ([]byte, error) {
+	s = Trim0x(s)
+	if s == "" {
+		return nil, nil
+	}
+	return hex.DecodeString(s)
 }

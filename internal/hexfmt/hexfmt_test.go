@@ -24,3 +24,33 @@ func TestClip(t *testing.T) {
 		})
 	}
 }
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []byte
+		wantErr bool
+	}{
+		{"", nil, false},
+		{"0x", nil, false},
+		{"0X", nil, false},
+		{"0xAb01", []byte{0xab, 0x01}, false},
+		{"ab01", []byte{0xab, 0x01}, false},
+		{"0x0x01", nil, true},
+		{"abc", nil, true},
+		{"zz", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Decode(tt.in)
+			if tt.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			assert.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	assert.Equal(t, "01", Trim0x("0x01"))
+	assert.Equal(t, "0x01", Trim0x("0x0x01"))
+}

@@ -4,14 +4,14 @@
 package testvectors
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
 // Find returns the vectors folder: it walks up from the working directory
@@ -83,7 +83,7 @@ func Quote(tb testing.TB, elem ...string) []byte {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		tb.Fatalf("testvectors: %s: %v", filepath.Join(elem...), err)
 	}
-	raw, err := hex.DecodeString(strings.TrimPrefix(doc.Quote, "0x"))
+	raw, err := hexfmt.Decode(doc.Quote)
 	if err != nil {
 		tb.Fatalf("testvectors: %s: quote: %v", filepath.Join(elem...), err)
 	}

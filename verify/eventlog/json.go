@@ -3,7 +3,8 @@ package eventlog
 import (
 	"encoding/hex"
 	"encoding/json"
-	"strings"
+
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
 // DigestSize is the size of an RTMR and of every event digest (SHA-384).
@@ -111,21 +112,9 @@ func hexField(field string, s *string) ([]byte, error) {
 	if s == nil {
 		return nil, nil
 	}
-	b, err := decodeHex(*s)
+	b, err := hexfmt.Decode(*s)
 	if err != nil {
 		return nil, &MalformedError{Index: -1, Field: field, Reason: "expected hex", Err: err}
 	}
 	return b, nil
-}
-
-// decodeHex decodes a hex string of either case, with or without a 0x
-// prefix. The empty string (or a bare "0x") decodes to nil.
-func decodeHex(s string) ([]byte, error) {
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		s = s[2:]
-	}
-	if s == "" {
-		return nil, nil
-	}
-	return hex.DecodeString(s)
 }
