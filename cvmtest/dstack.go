@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // DefaultCompose is the app-compose.json of App's zero value: one service
@@ -125,12 +126,12 @@ func (a *App) MRConfigID() [48]byte {
 	return id
 }
 
-// Attestation returns the /attestation JSON a CVM running app serves: a
+// AttestationDocument returns the attestation a CVM running app serves: a
 // quote whose RTMRs are those of app's event log and whose MR_CONFIG_ID
-// binds its compose, over opts (whose RTMRs and MR_CONFIG_ID it sets), the
-// event log as a string holding a JSON array, and report_data, as the
-// dstack guest agent answers GetQuote.
-func (p *PKI) Attestation(app *App, opts QuoteOptions) ([]byte, error) {
+// binds its compose, over opts (whose RTMRs and MR_CONFIG_ID it sets), with
+// the event log and report_data, as the dstack guest agent answers
+// GetQuote.
+func (p *PKI) AttestationDocument(app *App, opts QuoteOptions) (*wire.Attestation, error) {
 	events := app.EventLog()
 	rtmrs, err := RTMRs(events)
 	if err != nil {
@@ -142,39 +143,51 @@ func (p *PKI) Attestation(app *App, opts QuoteOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	logJSON, err := json.Marshal(events)
-	if err != nil {
-		return nil, &Error{Op: "marshal event log", Err: err}
-	}
-	return json.Marshal(map[string]string{
-		"quote":       hex.EncodeToString(raw),
-		"event_log":   string(logJSON),
-		"report_data": hex.EncodeToString(opts.ReportData[:]),
-		"vm_config":   `{"spec_version":1,"cpu_count":2,"memory_size":2147483648}`,
-	})
+	return &wire.Attestation{
+		Quote:      raw,
+		EventLog:   events,
+		ReportData: opts.ReportData[:],
+		VMConfig:   DefaultVMConfig,
+	}, nil
 }
 
-// Info returns the /info JSON of a CVM running app, its tcb_info holding the
-// exact compose text.
-func (a *App) Info() ([]byte, error) {
+// DefaultVMConfig is the vm_config a simulated CVM reports.
+const DefaultVMConfig = `{"spec_version":1,"cpu_count":2,"memory_size":2147483648}`
+
+// Attestation returns AttestationDocument as JSON.
+func (p *PKI) Attestation(app *App, opts QuoteOptions) ([]byte, error) {
+	a, err := p.AttestationDocument(app, opts)
+	if err != nil {
+		return nil, err
+	}
+	return a.MarshalJSON()
+}
+
+// InfoDocument returns the info document of a CVM running app, its
+// tcb_info holding the exact compose text and the event log.
+func (a *App) InfoDocument() (*wire.Info, error) {
 	h := a.ComposeHash()
 	appID, instanceID, osImage, kp := a.Identity()
 	kpJSON, err := json.Marshal(kp)
 	if err != nil {
 		return nil, err
 	}
-	tcbInfo, err := json.Marshal(map[string]string{"app_compose": a.ComposeText()})
+	return &wire.Info{
+		AppID:           hex.EncodeToString(appID),
+		InstanceID:      hex.EncodeToString(instanceID),
+		AppName:         "cvmtest-app",
+		ComposeHash:     hex.EncodeToString(h[:]),
+		OSImageHash:     hex.EncodeToString(osImage),
+		KeyProviderInfo: string(kpJSON),
+		TCBInfo:         wire.InfoTCB{AppCompose: a.ComposeText(), EventLog: a.EventLog()},
+	}, nil
+}
+
+// Info returns InfoDocument as JSON.
+func (a *App) Info() ([]byte, error) {
+	info, err := a.InfoDocument()
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{
-		"app_id":            hex.EncodeToString(appID),
-		"instance_id":       hex.EncodeToString(instanceID),
-		"app_name":          "cvmtest-app",
-		"compose_hash":      hex.EncodeToString(h[:]),
-		"os_image_hash":     hex.EncodeToString(osImage),
-		"key_provider_info": string(kpJSON),
-		"device_id":         "",
-		"tcb_info":          string(tcbInfo),
-	})
+	return info.MarshalJSON()
 }

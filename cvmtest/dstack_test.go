@@ -15,6 +15,7 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // TestAppEvidenceVerifies checks that a simulated dstack app's attestation
@@ -54,13 +55,13 @@ func TestAppEvidenceVerifies(t *testing.T) {
 			require.NoError(t, err)
 			infoJSON, err := tt.app.Info()
 			require.NoError(t, err)
-			att, err := verify.ParseAttestation(attJSON)
+			att, err := wire.ParseAttestation(attJSON)
 			require.NoError(t, err)
-			info, err := verify.ParseInfo(infoJSON)
+			info, err := wire.ParseInfo(infoJSON)
 			require.NoError(t, err)
 
 			r, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att, Info: info},
-				&verify.Binding{Mode: verify.BindingNone, Nonce: []byte{0x42}})
+				&verify.Binding{Mode: verify.BindingNone, Nonce: append([]byte{0x42}, make([]byte, 31)...)}, nil)
 			require.NoError(t, err)
 			appID, instanceID, osImage, kp := tt.app.Identity()
 			hash := sha256.Sum256([]byte(tt.app.ComposeText()))

@@ -43,7 +43,7 @@ func TestPKIIsNotTrustedByDefault(t *testing.T) {
 				Now: func() time.Time { return testNow },
 			})
 			require.NoError(t, err)
-			r, err := v.Verify(context.Background(), raw)
+			r, err := v.Verify(context.Background(), raw, nil)
 			require.Error(t, err)
 			assert.Nil(t, r)
 			assert.ErrorIs(t, err, verify.KindUntrustedRoot)

@@ -24,13 +24,12 @@ var allStatuses = verify.Statuses()
 func projectVerify(t *testing.T, p *cvmtest.PKI, c *collateral.Collateral, raw []byte) (*verify.Report, error) {
 	t.Helper()
 	v, err := verify.New(verify.Options{
-		Collateral:     collateral.Static(c, "cvmtest"),
-		TrustedRoots:   []*x509.Certificate{p.Root},
-		Now:            func() time.Time { return testNow },
-		AcceptStatuses: allStatuses,
+		Collateral:   collateral.Static(c, "cvmtest"),
+		TrustedRoots: []*x509.Certificate{p.Root},
+		Now:          func() time.Time { return testNow },
 	})
 	require.NoError(t, err)
-	return v.Verify(context.Background(), raw)
+	return v.Verify(context.Background(), raw, verify.Accept{Statuses: allStatuses})
 }
 
 // TestProjectVerifierAcceptsDefaults checks the promise of the package

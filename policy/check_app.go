@@ -6,6 +6,7 @@ import (
 
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -52,7 +53,7 @@ func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
 const pinnedExpected = "images pinned by digest (image@sha256:...)"
 
 // checkPinned reports every service whose image is not pinned by digest.
-func checkPinned(c *verify.Compose, vs []error) []error {
+func checkPinned(c *compose.App, vs []error) []error {
 	if c == nil {
 		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no app compose in the evidence"})
 	}

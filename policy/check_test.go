@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
 // rules returns the rule of every violation in err.
@@ -142,7 +144,7 @@ func TestCheckFails(t *testing.T) {
 		{name: "key provider name", report: func(r *verify.Report) { r.Dstack.Identity.KeyProvider.Name = "local-sgx" }, rule: "app.key_providers", found: `{name: "local-sgx"`},
 		{name: "key provider absent", report: func(r *verify.Report) { r.Dstack.Identity.KeyProvider = nil }, rule: "app.key_providers", found: "no key-provider event"},
 		{name: "unpinned image", report: func(r *verify.Report) {
-			r.Dstack.Compose.Services[0] = verify.ComposeService{Name: "web", Image: "nginx:latest"}
+			r.Dstack.Compose.Services[0] = compose.Service{Name: "web", Image: "nginx:latest"}
 		}, rule: "app.require_pinned_images", found: `service "web" with image "nginx:latest"`},
 		{name: "pinned images need the compose", report: func(r *verify.Report) { r.Dstack.Compose = nil }, rule: "app.require_pinned_images", found: "no app compose in the evidence"},
 		{name: "pinned images need services", report: func(r *verify.Report) { r.Dstack.Compose.Services = nil }, rule: "app.require_pinned_images", found: "no docker-compose services in the app compose"},
@@ -223,7 +225,7 @@ func TestCheckReportsEveryViolation(t *testing.T) {
 	r.Dstack.Identity.AppID = fill(2, 20)
 	r.Dstack.Identity.KeyProvider = nil
 	r.Dstack.Compose.Services = append(r.Dstack.Compose.Services,
-		verify.ComposeService{Name: "a", Image: "a:1"}, verify.ComposeService{Name: "b", Image: "b"})
+		compose.Service{Name: "a", Image: "a:1"}, compose.Service{Name: "b", Image: "b"})
 	r.Dstack.Binding = verify.BindingNone
 
 	err := p.Check(r)
@@ -323,3 +325,13 @@ type wrapErr struct{ err error }
 
 func (w *wrapErr) Error() string { return "wrapped: " + w.err.Error() }
 func (w *wrapErr) Unwrap() error { return w.err }
+
+// TestCheckErrorKind: a Check failure has a kind like every error of the
+// library, so verify.KindOf classifies it without errors.As.
+func TestCheckErrorKind(t *testing.T) {
+	p := mustParse(t, minimal)
+	err := p.Check(&verify.Report{TCBStatus: verify.StatusRevoked, Quote: &quote.Quote{}})
+	require.Error(t, err)
+	assert.Equal(t, verify.KindPolicy, verify.KindOf(err))
+	assert.NotEmpty(t, Violations(err))
+}

@@ -10,8 +10,6 @@ var (
 	// ErrInvalid matches every error of a policy that does not load or
 	// does not validate: errors.Is(err, policy.ErrInvalid).
 	ErrInvalid = errors.New("invalid policy")
-	// ErrTooLarge matches a policy or compose file over its size limit.
-	ErrTooLarge = errors.New("file too large")
 	// ErrIncompleteReport matches a FromReport failure: the report lacks
 	// evidence any policy needs.
 	ErrIncompleteReport = errors.New("report lacks the evidence a policy needs")

@@ -9,17 +9,18 @@ import (
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
-// Load a policy, let it configure the verifier, and judge a report.
+// Load a policy and judge a report with it. A Verifier takes the policy on
+// each call (verify.Verifier.Verify and VerifyEvidence), so one verifier
+// serves every policy.
 func Example() {
 	p, err := policy.Load("../testdata/policy/example.yaml")
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	// The verifier must not refuse what the policy may accept (here
-	// OutOfDate within the 30-day grace); the policy decides.
-	opts := p.VerifyOptions(verify.Options{})
-	fmt.Println("verifier accepts:", opts.AcceptStatuses)
+	// The statuses the policy may accept: here OutOfDate too, within the
+	// 30-day grace.
+	fmt.Println("may accept:", p.AcceptedStatuses())
 
 	// A report as verify returns it; this one is of a debug TD that runs
 	// some other app over an unbound channel.
@@ -35,7 +36,7 @@ func Example() {
 		}
 	}
 	// Output:
-	// verifier accepts: [UpToDate SWHardeningNeeded OutOfDate]
+	// may accept: [UpToDate SWHardeningNeeded OutOfDate]
 	// violates tcb.allow_debug
 	// violates platform
 	// violates os_image_hashes

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // FromReport returns the strictest policy the report's CVM satisfies: its
@@ -73,7 +74,7 @@ func incomplete(expected, found string) error {
 }
 
 // allPinned reports whether c is present, has services and every one is pinned.
-func allPinned(c *verify.Compose) bool {
+func allPinned(c *compose.App) bool {
 	if c == nil || len(c.Services) == 0 {
 		return false
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
@@ -53,9 +54,9 @@ func testReport() *verify.Report {
 				KeyProvider: &eventlog.KeyProvider{Name: "kms", ID: "5555555555"},
 			},
 			RTMRReplayed: [4]bool{true, true, true, true},
-			Compose: &verify.Compose{
+			Compose: &compose.App{
 				Raw: composeJSON,
-				Services: []verify.ComposeService{
+				Services: []compose.Service{
 					{Name: "web", Image: "nginx@sha256:" + string(bytes.Repeat([]byte("0"), 64)), Pinned: true},
 				},
 			},

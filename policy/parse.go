@@ -22,7 +22,7 @@ const MaxSize = 256 << 10
 func Load(path string) (*Policy, error) {
 	data, err := readFile(path, MaxSize)
 	if err != nil {
-		if errors.Is(err, ErrTooLarge) {
+		if errors.Is(err, verify.ErrTooLarge) {
 			return nil, &FieldError{Expected: fmt.Sprintf("at most %d bytes", MaxSize), Found: "more", Err: err}
 		}
 		return nil, fmt.Errorf("policy: %w", err)
@@ -35,7 +35,7 @@ func Load(path string) (*Policy, error) {
 // validates it. Errors match ErrInvalid; field errors are *FieldError.
 func Parse(data []byte, baseDir string) (*Policy, error) {
 	if len(data) > MaxSize {
-		return nil, &FieldError{Expected: fmt.Sprintf("at most %d bytes", MaxSize), Found: fmt.Sprintf("%d bytes", len(data)), Err: ErrTooLarge}
+		return nil, &FieldError{Expected: fmt.Sprintf("at most %d bytes", MaxSize), Found: fmt.Sprintf("%d bytes", len(data)), Err: verify.ErrTooLarge}
 	}
 	data = bytes.TrimPrefix(data, []byte(byteOrderMark))
 	if isJSON(data) {

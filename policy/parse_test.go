@@ -227,7 +227,7 @@ func TestParseComposeFileErrors(t *testing.T) {
 	}{
 		{"missing", "nope.json", fs.ErrNotExist, `app.compose_files[0]: expected a readable app-compose.json, found "nope.json"`},
 		{"directory", "sub", errNotRegular, "not a regular file"},
-		{"too large", "big.json", ErrTooLarge, "larger than 1048576 bytes"},
+		{"too large", "big.json", verify.ErrTooLarge, "larger than 1048576 bytes"},
 		{"empty path", `""`, nil, "app.compose_files[0]"},
 		{"too many", strings.Repeat("nope.json, ", MaxComposeFiles+1), nil, "app.compose_files: expected at most 64 files, found 65"},
 	}
@@ -257,7 +257,7 @@ func TestLoad(t *testing.T) {
 
 	big := writeFile(t, dir, "big.yaml", minimal+"#"+strings.Repeat("x", MaxSize))
 	_, err = Load(big)
-	require.ErrorIs(t, err, ErrTooLarge)
+	require.ErrorIs(t, err, verify.ErrTooLarge)
 	assert.ErrorIs(t, err, ErrInvalid)
 
 	_, err = Load(dir)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/cvmgate/cvmgate/verify"
 )
 
 // readFile reads the regular file at path, refusing files larger than
@@ -33,7 +35,7 @@ func readFile(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w: larger than %d bytes", path, ErrTooLarge, limit)
+		return nil, fmt.Errorf("%s: %w: larger than %d bytes", path, verify.ErrTooLarge, limit)
 	}
 	return data, nil
 }

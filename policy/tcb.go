@@ -24,17 +24,6 @@ func (p *Policy) AcceptedStatuses() []verify.TCBStatus {
 	return out
 }
 
-// VerifyOptions returns base with AcceptStatuses set to every status the
-// policy may accept and AllowDebug set as the policy says, so that the
-// verifier leaves the verdict on those to Check. Everything else in base,
-// including NoCollateral, is kept: a policy accepting "unknown" does not
-// by itself turn collateral off.
-func (p *Policy) VerifyOptions(base verify.Options) verify.Options {
-	base.AcceptStatuses = p.AcceptedStatuses()
-	base.AllowDebug = p.TCB.AllowDebug
-	return base
-}
-
 // graceCovers reports whether the out-of-date grace can accept status s.
 // The grace forgives being out of date, nothing else: OutOfDate qualifies,
 // and OutOfDateConfigurationNeeded does only when ConfigurationNeeded is

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"crypto/x509"
 	"slices"
 	"testing"
 	"time"
@@ -78,7 +77,7 @@ func TestExpectedStatusesNamesGrace(t *testing.T) {
 		Violations(err)[0].Expected)
 }
 
-func TestAcceptedStatusesAndVerifyOptions(t *testing.T) {
+func TestAcceptedStatuses(t *testing.T) {
 	tests := []struct {
 		name string
 		tcb  string
@@ -98,22 +97,8 @@ func TestAcceptedStatusesAndVerifyOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := mustParse(t, "version: 1\ntcb: "+tt.tcb+"\napp: {any: true}\n")
 			assert.Equal(t, tt.want, p.AcceptedStatuses())
-
-			root := fakeRoot()
-			base := verify.Options{NoCollateral: true, Now: func() time.Time { return verifiedAt }, TrustedRoots: root}
-			opts := p.VerifyOptions(base)
-			assert.Equal(t, tt.want, opts.AcceptStatuses)
-			assert.False(t, opts.AllowDebug)
-			assert.True(t, opts.NoCollateral, "the rest of base is kept")
-			assert.Equal(t, root, opts.TrustedRoots)
-			assert.Equal(t, verifiedAt, opts.Now())
 		})
 	}
-
-	p := mustParse(t, "version: 1\ntcb: {allow_debug: true}\napp: {any: true}\n")
-	assert.True(t, p.VerifyOptions(verify.Options{}).AllowDebug)
-	p = mustParse(t, minimal)
-	assert.False(t, p.VerifyOptions(verify.Options{AllowDebug: true}).AllowDebug, "the policy, not the base, decides")
 }
 
 // TestAcceptedStatusesMatchCheck: every status AcceptedStatuses names can
@@ -127,5 +112,3 @@ func TestAcceptedStatusesMatchCheck(t *testing.T) {
 		assert.Equal(t, slices.Contains(accepted, s), p.Check(r) == nil, s)
 	}
 }
-
-func fakeRoot() []*x509.Certificate { return []*x509.Certificate{{}} }

@@ -37,7 +37,7 @@ func benchOptions(p *cvmtest.PKI, c *collateral.Collateral) verify.Options {
 func warmUp(b *testing.B, v *verify.Verifier, raw []byte) context.Context {
 	b.Helper()
 	ctx := context.Background()
-	if _, err := v.Verify(ctx, raw); err != nil {
+	if _, err := v.Verify(ctx, raw, nil); err != nil {
 		b.Fatal(err)
 	}
 	return ctx
@@ -57,7 +57,7 @@ func BenchmarkVerifyCold(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := v.Verify(ctx, raw); err != nil {
+		if _, err := v.Verify(ctx, raw, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -75,7 +75,7 @@ func BenchmarkVerifyWarm(b *testing.B) {
 	ctx := warmUp(b, v, raw)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.Verify(ctx, raw); err != nil {
+		if _, err := v.Verify(ctx, raw, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -92,7 +92,7 @@ func BenchmarkVerifyWarmParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := v.Verify(ctx, raw); err != nil {
+			if _, err := v.Verify(ctx, raw, nil); err != nil {
 				b.Error(err)
 				return
 			}
@@ -108,7 +108,7 @@ func BenchmarkVerifyWarmDcapQVLVector(b *testing.B) {
 	ctx := warmUp(b, v, raw)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.Verify(ctx, raw); err != nil {
+		if _, err := v.Verify(ctx, raw, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

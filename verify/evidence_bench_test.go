@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 func BenchmarkParseAttestation(b *testing.B) {
@@ -12,7 +13,7 @@ func BenchmarkParseAttestation(b *testing.B) {
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := verify.ParseAttestation(doc); err != nil {
+		if _, err := wire.ParseAttestation(doc); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -28,7 +29,7 @@ func BenchmarkVerifyEvidence(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.VerifyEvidence(ctx, ev, nil); err != nil {
+		if _, err := v.VerifyEvidence(ctx, ev, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // A client that sent nonce checks that the quote also binds the TLS key it
@@ -22,10 +23,7 @@ func ExampleCheckBinding() {
 	spki := []byte("DER SubjectPublicKeyInfo of the peer's TLS leaf")
 
 	// What an honest cvmgate CVM puts in REPORTDATA.
-	var reportData [64]byte
-	copy(reportData[:32], nonce)
-	h := sha256.Sum256(spki)
-	copy(reportData[32:], h[:])
+	reportData, _ := wire.ReportData(nonce, spki)
 
 	err := verify.CheckBinding(reportData, verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki})
 	fmt.Println("bound:", err == nil)
@@ -36,19 +34,6 @@ func ExampleCheckBinding() {
 	// Output:
 	// bound: true
 	// key_binding
-}
-
-func ExampleParseCompose() {
-	c, err := verify.ParseCompose([]byte(`{"docker_compose_file":"services:\n  web:\n    image: nginx:1.27\n"}`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, s := range c.Services {
-		fmt.Println(s.Name, s.Image, s.Pinned)
-	}
-	// Output:
-	// web nginx:1.27 false
 }
 
 // Verify a dstack CVM's evidence end to end. Here the CVM is simulated
@@ -77,14 +62,14 @@ func ExampleVerifier_VerifyEvidence() {
 	rawQuote, _ := pki.Quote(cvmtest.QuoteOptions{ReportData: reportData, RTMRs: rtmrs})
 
 	v, _ := verify.New(verify.Options{
-		NoCollateral:   true,
-		TrustedRoots:   []*x509.Certificate{pki.Root}, // tests only
-		AcceptStatuses: []verify.TCBStatus{verify.StatusUnknown},
-		Now:            func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) },
+		NoCollateral: true,
+		TrustedRoots: []*x509.Certificate{pki.Root}, // tests only
+		Now:          func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) },
 	})
 	report, err := v.VerifyEvidence(context.Background(),
-		&verify.Evidence{Attestation: &verify.Attestation{Quote: rawQuote, EventLog: events}, AppCompose: compose},
-		&verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki})
+		&verify.Evidence{Attestation: &wire.Attestation{Quote: rawQuote, EventLog: events}, AppCompose: compose},
+		&verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki},
+		verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUnknown}}) // no collateral: the TCB is not rated
 	if err != nil {
 		fmt.Println(err)
 		return

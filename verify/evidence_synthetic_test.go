@@ -16,7 +16,9 @@ import (
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // evNow is the verification time of the synthetic evidence tests.
@@ -54,6 +56,9 @@ type evFixture struct {
 	compose  []byte
 	hash     []byte // SHA-256(compose)
 }
+
+// evPinnedDigest is a well-formed sha256 image digest.
+const evPinnedDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func newEvFixture(t testing.TB) *evFixture {
 	t.Helper()
@@ -158,8 +163,8 @@ func (f *evFixture) run(t testing.TB, sc *evScenario) (*verify.Report, error) {
 	if served == nil {
 		served = sc.genuine
 	}
-	ev := &verify.Evidence{Attestation: &verify.Attestation{Quote: f.quote(t, sc), EventLog: served}, AppCompose: sc.compose}
-	return f.verifier.VerifyEvidence(context.Background(), ev, sc.binding)
+	ev := &verify.Evidence{Attestation: &wire.Attestation{Quote: f.quote(t, sc), EventLog: served}, AppCompose: sc.compose}
+	return f.verifier.VerifyEvidence(context.Background(), ev, sc.binding, nil)
 }
 
 func TestSyntheticEvidenceOK(t *testing.T) {
@@ -179,7 +184,7 @@ func TestSyntheticEvidenceOK(t *testing.T) {
 	assert.Empty(t, d.Identity.AppEvents)
 	require.NotNil(t, d.Compose)
 	assert.Equal(t, evCompose, d.Compose.Raw)
-	assert.Equal(t, []verify.ComposeService{
+	assert.Equal(t, []compose.Service{
 		{Name: "api", Image: "acme/api:1"},
 		{Name: "web", Image: "nginx@" + evPinnedDigest, Pinned: true},
 	}, d.Compose.Services)
@@ -326,7 +331,7 @@ func TestSyntheticEvidenceRejected(t *testing.T) {
 				sc.genuine = evReplacePayload(sc.genuine, "compose-hash", h[:])
 				sc.mrConfigID = [48]byte{}
 			},
-			kind: verify.KindComposeMismatch, check: "app compose parse",
+			kind: verify.KindMalformedCompose, check: "app compose parse",
 		},
 		{
 			name: "MR_CONFIG_ID names another compose",
@@ -506,15 +511,15 @@ func TestSyntheticEvidenceQuoteFailure(t *testing.T) {
 	sc := f.scenario()
 	raw, err := other.Quote(cvmtest.QuoteOptions{ReportData: sc.reportData, RTMRs: evExtendAll(t, sc.genuine)})
 	require.NoError(t, err)
-	ev := &verify.Evidence{Attestation: &verify.Attestation{Quote: raw, EventLog: sc.genuine}}
-	r, err := f.verifier.VerifyEvidence(context.Background(), ev, sc.binding)
+	ev := &verify.Evidence{Attestation: &wire.Attestation{Quote: raw, EventLog: sc.genuine}}
+	r, err := f.verifier.VerifyEvidence(context.Background(), ev, sc.binding, nil)
 	assert.Nil(t, r)
 	require.Error(t, err)
 	assert.NotEmpty(t, verify.KindOf(err), "a quote failure is an *Error: %v", err)
 
 	for _, ev := range []*verify.Evidence{nil, {}} {
-		_, err := f.verifier.VerifyEvidence(context.Background(), ev, nil)
-		evRequireKind(t, err, verify.KindMalformedQuote)
+		_, err := f.verifier.VerifyEvidence(context.Background(), ev, nil, nil)
+		evRequireKind(t, err, verify.KindMalformedEvidence)
 	}
 }
 
@@ -522,25 +527,43 @@ func TestSyntheticEvidenceComposeSources(t *testing.T) {
 	f := newEvFixture(t)
 	sc := f.scenario()
 	sc.compose = nil
-	att := &verify.Attestation{Quote: f.quote(t, sc), EventLog: sc.genuine}
+	att := &wire.Attestation{Quote: f.quote(t, sc), EventLog: sc.genuine}
 	ctx := context.Background()
 
-	good := &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: evCompose}}
-	bad := &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: evCompose + "\n"}}
+	good := &wire.Info{TCBInfo: wire.InfoTCB{AppCompose: evCompose}}
+	bad := &wire.Info{TCBInfo: wire.InfoTCB{AppCompose: evCompose + "\n"}}
 
-	r, err := f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: good}, sc.binding)
+	r, err := f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: good}, sc.binding, nil)
 	require.NoError(t, err)
 	require.NotNil(t, r.Dstack.Compose, "Info's app_compose is checked")
 
-	_, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: bad}, sc.binding)
+	_, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: bad}, sc.binding, nil)
 	evRequireKind(t, err, verify.KindComposeMismatch)
 
-	r, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: bad, AppCompose: []byte(evCompose)}, sc.binding)
+	r, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: bad, AppCompose: []byte(evCompose)}, sc.binding, nil)
 	require.NoError(t, err, "AppCompose overrides Info")
 	require.NotNil(t, r.Dstack.Compose)
 
-	_, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: good, AppCompose: []byte{}}, sc.binding)
-	evRequireKind(t, err, verify.KindComposeMismatch)
+	_, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: good, AppCompose: []byte{}}, sc.binding, nil)
+	evRequireKind(t, err, verify.KindMissingCompose)
+
+	// A supplied info document must carry the compose: a check that was
+	// asked for never passes by not running.
+	for name, info := range map[string]*wire.Info{"no tcb_info": {}, "empty app_compose": {TCBInfo: wire.InfoTCB{MRTD: "00"}}} {
+		_, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: info}, sc.binding, nil)
+		e := evRequireKind(t, err, verify.KindMissingCompose)
+		c, ok := e.Report.Check(verify.CheckCompose)
+		require.True(t, ok, name)
+		assert.Equal(t, verify.Failed, c.Outcome, name)
+	}
+
+	// Without any compose supplied, the check says it was skipped.
+	r, err = f.verifier.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, sc.binding, nil)
+	require.NoError(t, err)
+	c, ok := r.Check(verify.CheckCompose)
+	require.True(t, ok)
+	assert.Equal(t, verify.Skipped, c.Outcome)
+	assert.NotEmpty(t, c.Detail)
 }
 
 // TestSyntheticEvidenceOverJSON sends the evidence through the documents a
@@ -562,11 +585,11 @@ func TestSyntheticEvidenceOverJSON(t *testing.T) {
 	infoDoc, err := json.Marshal(map[string]any{"app_id": hex.EncodeToString(f.appID), "tcb_info": string(tcb)})
 	require.NoError(t, err)
 
-	att, err := verify.ParseAttestation(attDoc)
+	att, err := wire.ParseAttestation(attDoc)
 	require.NoError(t, err)
-	info, err := verify.ParseInfo(infoDoc)
+	info, err := wire.ParseInfo(infoDoc)
 	require.NoError(t, err)
-	r, err := f.verifier.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att, Info: info}, sc.binding)
+	r, err := f.verifier.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att, Info: info}, sc.binding, nil)
 	require.NoError(t, err)
 	assert.Equal(t, f.hash, r.Dstack.Identity.ComposeHash)
 	require.NotNil(t, r.Dstack.Compose)

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/verify/quote"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // evVectorNames are the real dstack GetQuote answers in the shared vectors.
@@ -36,9 +38,9 @@ func evDstackDoc(tb testing.TB, name string) []byte {
 }
 
 // evVectorAttestation parses a dstack vector with ParseAttestation.
-func evVectorAttestation(tb testing.TB, name string) *verify.Attestation {
+func evVectorAttestation(tb testing.TB, name string) *wire.Attestation {
 	tb.Helper()
-	a, err := verify.ParseAttestation(evDstackDoc(tb, name))
+	a, err := wire.ParseAttestation(evDstackDoc(tb, name))
 	require.NoError(tb, err)
 	return a
 }
@@ -53,13 +55,16 @@ func evIntelVerifier(tb testing.TB, rawQuote []byte) *verify.Verifier {
 	require.NoError(tb, err)
 	at := chain[0].NotBefore.Add(24 * time.Hour)
 	v, err := verify.New(verify.Options{
-		NoCollateral:   true,
-		AcceptStatuses: []verify.TCBStatus{verify.StatusUnknown},
-		Now:            func() time.Time { return at },
+		NoCollateral: true,
+		Now:          func() time.Time { return at },
 	})
 	require.NoError(tb, err)
 	return v
 }
+
+// acceptUnknown accepts the TCB status of a report verified without
+// collateral.
+var acceptUnknown = verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUnknown}}
 
 // evRawPayload hex-decodes the payload of the first event named name in the
 // vector's raw JSON, independently of package eventlog.
@@ -109,7 +114,7 @@ func TestVectorVerifyEvidence(t *testing.T) {
 			a := evVectorAttestation(t, name)
 			v := evIntelVerifier(t, a.Quote)
 
-			r, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil)
+			r, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil, acceptUnknown)
 			require.NoError(t, err)
 			require.NotNil(t, r.Dstack)
 			d := r.Dstack
@@ -139,7 +144,7 @@ func TestVectorMRConfigID(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := evVectorAttestation(t, tc.name)
-			r, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil)
+			r, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil, acceptUnknown)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, r.Dstack.MRConfigID)
 		})
@@ -153,18 +158,21 @@ func TestVectorBinding(t *testing.T) {
 	ev := &verify.Evidence{Attestation: a}
 
 	// The older guest was asked for report_data 0x1234 || zeros.
-	nonce := []byte{0x12, 0x34}
-	r, err := v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingNone, Nonce: nonce})
+	nonce := make([]byte, 32)
+	nonce[0], nonce[1] = 0x12, 0x34
+	r, err := v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingNone, Nonce: nonce}, acceptUnknown)
 	require.NoError(t, err)
 	assert.Equal(t, verify.BindingNone, r.Dstack.Binding)
 
-	_, err = v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingNone, Nonce: []byte{0x12, 0x35}})
+	other := bytes.Clone(nonce)
+	other[1] = 0x35
+	_, err = v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingNone, Nonce: other}, acceptUnknown)
 	e := evRequireKind(t, err, verify.KindStaleNonce)
-	assert.Equal(t, "1235", e.Expected)
-	assert.Equal(t, "1234", e.Found)
+	assert.Equal(t, hex.EncodeToString(other), e.Expected)
+	assert.Equal(t, hex.EncodeToString(nonce), e.Found)
 	require.NotNil(t, e.Report, "diagnostic report attached")
 
-	_, err = v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingSPKI, Nonce: make([]byte, 32), SPKI: []byte("x")})
+	_, err = v.VerifyEvidence(ctx, ev, &verify.Binding{Mode: verify.BindingSPKI, Nonce: make([]byte, 32), SPKI: []byte("x")}, acceptUnknown)
 	evRequireKind(t, err, verify.KindStaleNonce)
 }
 
@@ -174,7 +182,7 @@ func TestVectorForgedComposePayload(t *testing.T) {
 		i := evIndexOf(t, a.EventLog, "compose-hash")
 		a.EventLog[i].Payload[0] ^= 1
 
-		_, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil)
+		_, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil, acceptUnknown)
 		e := evRequireKind(t, err, verify.KindEventDigestMismatch)
 		assert.Contains(t, e.Check, "compose-hash")
 		assert.Equal(t, hex.EncodeToString(a.EventLog[i].Digest), e.Found, "found: the logged digest")
@@ -189,7 +197,7 @@ func TestVectorForgedComposePayload(t *testing.T) {
 			a.EventLog[i].Payload[5] ^= 0x40
 			a.EventLog[i].Digest = nil
 
-			r, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil)
+			r, err := evIntelVerifier(t, a.Quote).VerifyEvidence(context.Background(), &verify.Evidence{Attestation: a}, nil, acceptUnknown)
 			assert.Nil(t, r)
 			e := evRequireKind(t, err, verify.KindRTMRMismatch)
 			assert.Contains(t, e.Check, "rtmr3")
@@ -217,7 +225,7 @@ func TestVectorFlippedBootDigest(t *testing.T) {
 				tampered.EventLog[i].Digest = append([]byte(nil), e.Digest...)
 				tampered.EventLog[i].Digest[47] ^= 0x01
 
-				_, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: &tampered}, nil)
+				_, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: &tampered}, nil, acceptUnknown)
 				ve := evRequireKind(t, err, verify.KindRTMRMismatch)
 				assert.Equalf(t, fmt.Sprintf("rtmr%d replay", e.IMR), ve.Check, "event %d", i)
 				assert.Equal(t, hex.EncodeToString(q.Body.RTMR[e.IMR][:]), ve.Expected)
@@ -234,9 +242,9 @@ func TestVectorComposeMismatch(t *testing.T) {
 
 	for _, ev := range []*verify.Evidence{
 		{Attestation: a, AppCompose: compose},
-		{Attestation: a, Info: &verify.Info{TCBInfo: verify.InfoTCB{AppCompose: string(compose)}}},
+		{Attestation: a, Info: &wire.Info{TCBInfo: wire.InfoTCB{AppCompose: string(compose)}}},
 	} {
-		_, err := v.VerifyEvidence(context.Background(), ev, nil)
+		_, err := v.VerifyEvidence(context.Background(), ev, nil, acceptUnknown)
 		e := evRequireKind(t, err, verify.KindComposeMismatch)
 		assert.Equal(t, hex.EncodeToString(a.EventLog[evIndexOf(t, a.EventLog, "compose-hash")].Payload), e.Expected)
 		assert.Equal(t, hex.EncodeToString(h[:]), e.Found)

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/hex"
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -82,4 +83,17 @@ type Report struct {
 
 	// Dstack is the verified dstack evidence; nil when only a quote was verified.
 	Dstack *Dstack
+
+	// Checks lists every check of the verification in the order it ran,
+	// each passed, failed or skipped with the reason. A check that did not
+	// run is never reported as passed.
+	Checks []CheckResult
+}
+
+// tdAttributesHex is the quote's TDATTRIBUTES in hex, or "" without a quote.
+func (r *Report) tdAttributesHex() string {
+	if r.Quote == nil {
+		return ""
+	}
+	return hex.EncodeToString(r.Quote.Body.TDAttributes[:])
 }

@@ -4,7 +4,22 @@
 // Verification is local: quotes are checked against Intel's SGX root CA,
 // pinned in this package, and against collateral (TCB info, QE identity,
 // CRLs) whose own signatures chain to that root. A test root is trusted only
-// when Options.TrustedRoots says so.
+// when Options.TrustedRoots says so. What a caller accepts is a Policy
+// passed on each call, so one Verifier and its caches serve every policy.
+//
+// # Where things are
+//
+// The DCAP checks live in the dcap_*.go files: the PCK chain
+// (dcap_chain.go), the pinned root (dcap_root.go), collateral
+// (dcap_collateral.go), the quote and QE signatures (dcap_signatures.go),
+// the QE identity (dcap_qe.go) and the TCB levels and statuses
+// (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
+// evidence_*.go files: the channel binding (evidence_binding.go), the event
+// log replay (evidence_replay.go), MR_CONFIG_ID and the compose
+// (evidence_compose.go). verification.go runs the checks in order and
+// records each in Report.Checks. The wire protocol (paths, REPORTDATA,
+// documents) is package wire; the parsers are the subpackages quote, pck,
+// collateral, eventlog and compose.
 package verify
 
 import (
@@ -13,8 +28,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -26,25 +39,20 @@ import (
 )
 
 // Options configures a Verifier. The zero value verifies against Intel's
-// pinned root with collateral from Intel PCS, accepting only UpToDate and
-// refusing debug TDs.
+// pinned root with collateral from Intel PCS. What is accepted is not an
+// option: it is the Policy passed on each call.
 type Options struct {
 	// Collateral supplies collateral. Nil means Intel PCS behind a cache.
 	Collateral collateral.Source
 	// NoCollateral verifies signatures and the PCK chain without any
 	// collateral: no CRLs and no TCB evaluation. Every TCB status in the
-	// report is StatusUnknown, which AcceptStatuses must then list.
+	// report is StatusUnknown, which the policy must then accept.
 	// Collateral is ignored.
 	NoCollateral bool
 	// TrustedRoots replaces Intel's pinned root CA. For tests only.
 	TrustedRoots []*x509.Certificate
 	// Now returns the verification time. Nil means time.Now.
 	Now func() time.Time
-	// AcceptStatuses lists the final TCB statuses accepted. Empty means
-	// only UpToDate.
-	AcceptStatuses []TCBStatus
-	// AllowDebug accepts TDs with the DEBUG attribute set.
-	AllowDebug bool
 }
 
 // Cache sizes. A verifier meets few platforms (FMSPC and CA pairs) and few
@@ -54,8 +62,9 @@ const (
 	chainCacheSize      = 64
 )
 
-// Verifier verifies TDX quotes. It is safe for concurrent use; it caches
-// verified collateral until its nextUpdate and verified PCK intermediate
+// Verifier verifies TDX quotes and dstack evidence. It is safe for
+// concurrent use, and one Verifier serves every policy: it caches verified
+// collateral until its nextUpdate and verified PCK intermediate
 // certificates within their validity, so that a quote on a known platform
 // costs three signature checks.
 type Verifier struct {
@@ -63,36 +72,22 @@ type Verifier struct {
 	noColl      bool
 	trust       *trustStore
 	now         func() time.Time
-	accept      []TCBStatus
-	allowDebug  bool
 	collaterals *collateralCache
 	chains      *chainCache
 }
 
 // New returns a Verifier for opts. Options are copied; later changes to
-// opts do not affect the Verifier. It fails on an unknown status in
-// AcceptStatuses or an unusable trusted root.
+// opts do not affect the Verifier. It fails on an unusable trusted root.
 func New(opts Options) (*Verifier, error) {
 	trust, err := newTrustStore(opts.TrustedRoots)
 	if err != nil {
 		return nil, err
 	}
-	accept := slices.Clone(opts.AcceptStatuses)
-	if len(accept) == 0 {
-		accept = []TCBStatus{StatusUpToDate}
-	}
-	for _, s := range accept {
-		if !knownStatus(s) {
-			return nil, fmt.Errorf("verify: Options.AcceptStatuses: unknown TCB status %q", s)
-		}
-	}
 	v := &Verifier{
-		source:     opts.Collateral,
-		noColl:     opts.NoCollateral,
-		trust:      trust,
-		now:        opts.Now,
-		accept:     accept,
-		allowDebug: opts.AllowDebug,
+		source: opts.Collateral,
+		noColl: opts.NoCollateral,
+		trust:  trust,
+		now:    opts.Now,
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -112,74 +107,23 @@ func New(opts Options) (*Verifier, error) {
 }
 
 // Verify parses and verifies a raw quote at the verifier's current time,
-// running every check of DESIGN.md against that one time. On failure the
-// report is nil and the error is an *Error; errors of ctx, of the
-// collateral source, are wrapped in it.
-func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error) {
-	now := v.now()
-	// Parse refuses versions, key types, TEE types and QE vendors other
-	// than TDX quotes v4 and v5 by Intel's QE with ECDSA P-256 keys.
-	q, err := parseQuote(rawQuote)
-	if err != nil {
-		return nil, err
+// running every check of DESIGN.md against that one time, then judges the
+// report with p (Accept{}, UpToDate only, when p is nil). The checks that
+// need no collateral run first, so a forged quote never costs a fetch.
+//
+// On failure the report is nil and the error is an *Error; errors of ctx
+// and of the collateral source are wrapped in it, and a policy's error is
+// wrapped with KindPolicy unless it has a kind of its own. The error's
+// Report holds what was established, its Checks included, for diagnostics.
+func (v *Verifier) Verify(ctx context.Context, rawQuote []byte, p Policy) (*Report, error) {
+	run := v.begin(quoteChecks)
+	if err := run.local(rawQuote); err != nil {
+		return run.fail(err)
 	}
-
-	// Checks 1 to 3: the PCK chain and the signatures that tie the quote
-	// to it. They need no collateral, so a forged quote never costs a fetch.
-	chain, err := v.verifyPCKChain(q.PCKChainPEM, now)
-	if err != nil {
-		return nil, err
+	if err := run.collateral(ctx); err != nil {
+		return run.fail(err)
 	}
-	ext, err := pck.ParseExtensions(chain.leaf)
-	if err != nil {
-		return nil, newError(KindCertChain, "pck certificate extensions", err)
-	}
-	if err := checkQEReportSignature(q, chain); err != nil {
-		return nil, err
-	}
-	if err := checkQEReportBinding(q); err != nil {
-		return nil, err
-	}
-	if err := checkQuoteSignature(q); err != nil {
-		return nil, err
-	}
-
-	r := newReport(q, chain, ext, now)
-	if v.noColl {
-		r.TCBStatus, r.PlatformTCBStatus, r.TDXModuleTCBStatus, r.QETCBStatus = StatusUnknown, StatusUnknown, StatusUnknown, StatusUnknown
-		return v.finish(r)
-	}
-
-	// Check 4: collateral, fetched for this platform and verified.
-	req := collateral.Request{FMSPC: ext.FMSPCHex(), CA: chain.ca}
-	c, err := v.source.Fetch(ctx, req)
-	if err != nil {
-		return nil, fetchError(err)
-	}
-	vc, err := v.verifyCollateral(c, now)
-	if err == nil {
-		err = checkPlatform(vc.tcbInfo, ext)
-	}
-	if err != nil {
-		v.reject(req, c)
-		return nil, err
-	}
-	if err := checkRevocation(vc, chain); err != nil {
-		return nil, err
-	}
-
-	// Checks 5 to 8: TCB levels and convergence.
-	tcb, err := evaluateTCB(vc, q, &ext.TCB)
-	if err != nil {
-		return nil, err
-	}
-	r.TCBStatus, r.PlatformTCBStatus, r.TDXModuleTCBStatus, r.QETCBStatus = tcb.final, tcb.platform, tcb.module, tcb.qe
-	r.AdvisoryIDs = tcb.advisories
-	r.TCBDate, r.OutOfDateSince = tcb.tcbDate, tcb.outOfDateSince
-	r.TCBEvaluationDataNumber = vc.tcbInfo.TCBEvaluationDataNumber
-	r.CollateralNextUpdate = vc.nextUpdate
-	r.ValidUntil = earliest(r.ValidUntil, vc.until)
-	return v.finish(r)
+	return run.judge(p)
 }
 
 // reject tells a source that keeps collateral, such as a cache, to drop c:
@@ -187,40 +131,6 @@ func (v *Verifier) Verify(ctx context.Context, rawQuote []byte) (*Report, error)
 func (v *Verifier) reject(req collateral.Request, c *collateral.Collateral) {
 	if r, ok := v.source.(collateral.Rejecter); ok {
 		r.Reject(req, c)
-	}
-}
-
-// finish applies check 9 and the accepted statuses to a report whose
-// statuses are set. A failure carries the report for diagnostics.
-func (v *Verifier) finish(r *Report) (*Report, error) {
-	if err := checkTDAttributes(&r.Quote.Body, v.allowDebug); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			e.Report = r
-		}
-		return nil, err
-	}
-	if !accepted(v.accept, r.TCBStatus) {
-		e := mismatch(KindTCBStatus, "tcb status", joinStatuses(v.accept), string(r.TCBStatus))
-		e.Report = r
-		return nil, e
-	}
-	return r, nil
-}
-
-// newReport fills the report fields that the quote and the PCK chain give.
-func newReport(q *quote.Quote, chain *pckChain, ext *pck.Extensions, now time.Time) *Report {
-	ppid := sha256.Sum256(ext.PPID[:])
-	return &Report{
-		Quote:         q,
-		VerifiedAt:    now,
-		FMSPC:         ext.FMSPCHex(),
-		PCEID:         ext.PCEIDHex(),
-		DeviceID:      hex.EncodeToString(ppid[:]),
-		PCKCA:         string(chain.ca),
-		ValidUntil:    earliest(chain.leaf.NotAfter, earliest(chain.intermediate.NotAfter, chain.root.NotAfter)),
-		Debug:         q.Body.Debug(),
-		SEPTVEDisable: q.Body.SEPTVEDisable(),
 	}
 }
 

@@ -38,7 +38,7 @@ func ExampleVerifier_Verify() {
 	if err != nil {
 		panic(err)
 	}
-	report, err := v.Verify(context.Background(), rawQuote)
+	report, err := v.Verify(context.Background(), rawQuote, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -59,7 +59,7 @@ func ExampleVerifier_Verify() {
 	if err != nil {
 		panic(err)
 	}
-	_, err = v.Verify(context.Background(), oldQuote)
+	_, err = v.Verify(context.Background(), oldQuote, nil)
 	var verr *verify.Error
 	if errors.As(err, &verr) && errors.Is(err, verify.KindTCBStatus) {
 		fmt.Println(verr.Kind, verr.Report.TCBStatus, verr.Report.AdvisoryIDs)

@@ -15,17 +15,19 @@ import (
 // allStatuses lists every TCB status a report can end with.
 var allStatuses = verify.Statuses()
 
+// acceptAll accepts every status and debug TDs, so that fuzzed inputs reach
+// as deep into the checks as they can.
+var acceptAll = verify.Accept{Statuses: allStatuses, AllowDebug: true}
+
 // fuzzFixture is a PKI with good collateral and a verifier accepting every
 // status, so that fuzzed inputs reach as deep into the checks as they can.
 func fuzzFixture(f *testing.F) (*cvmtest.PKI, *collateral.Collateral, *verify.Verifier) {
 	p := cvmtest.MustPKI(f, cvmtest.PKIOptions{})
 	c := testCollateral(f, p, cvmtest.CollateralOptions{})
 	v, err := verify.New(verify.Options{
-		Collateral:     collateral.Static(c, "fuzz"),
-		TrustedRoots:   []*x509.Certificate{p.Root},
-		Now:            fixedNow(testNow),
-		AllowDebug:     true,
-		AcceptStatuses: allStatuses,
+		Collateral:   collateral.Static(c, "fuzz"),
+		TrustedRoots: []*x509.Certificate{p.Root},
+		Now:          fixedNow(testNow),
 	})
 	if err != nil {
 		f.Fatal(err)
@@ -62,7 +64,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		r, err := v.Verify(context.Background(), raw)
+		r, err := v.Verify(context.Background(), raw, acceptAll)
 		checkOutcome(t, r, err)
 	})
 }
@@ -110,15 +112,14 @@ func FuzzVerifyCollateral(f *testing.F) {
 			c.RootCACRL = data
 		}
 		vc, err := verify.New(verify.Options{
-			Collateral:     collateral.Static(&c, "fuzz"),
-			TrustedRoots:   []*x509.Certificate{p.Root},
-			Now:            fixedNow(testNow),
-			AcceptStatuses: allStatuses,
+			Collateral:   collateral.Static(&c, "fuzz"),
+			TrustedRoots: []*x509.Certificate{p.Root},
+			Now:          fixedNow(testNow),
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := vc.Verify(context.Background(), raw)
+		r, err := vc.Verify(context.Background(), raw, acceptAll)
 		checkOutcome(t, r, err)
 	})
 }

@@ -103,7 +103,12 @@ func parsed(tb testing.TB, raw []byte) *quote.Quote {
 	return q
 }
 
-// verifyOnce is Verify with a background context.
+// verifyOnce is Verify with a background context, accepting only UpToDate.
 func verifyOnce(v *verify.Verifier, raw []byte) (*verify.Report, error) {
-	return v.Verify(context.Background(), raw)
+	return v.Verify(context.Background(), raw, nil)
+}
+
+// verifyWith is Verify with a background context and acceptance a.
+func verifyWith(v *verify.Verifier, raw []byte, a verify.Accept) (*verify.Report, error) {
+	return v.Verify(context.Background(), raw, a)
 }

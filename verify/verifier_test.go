@@ -45,6 +45,8 @@ type verifyCase struct {
 	editColl func(t *testing.T, p *cvmtest.PKI, c *collateral.Collateral)
 	// opts, if set, edits the verifier options.
 	opts func(t *testing.T, p *cvmtest.PKI, o *verify.Options)
+	// accept is what the call accepts; the zero value only UpToDate.
+	accept verify.Accept
 
 	// kind is the expected failure, "" for success.
 	kind verify.Kind
@@ -92,7 +94,7 @@ func (tc verifyCase) run(t *testing.T) {
 	v, err := verify.New(opt)
 	require.NoError(t, err)
 
-	r, err := v.Verify(context.Background(), raw)
+	r, err := v.Verify(context.Background(), raw, tc.accept)
 	if tc.kind == "" {
 		require.NoError(t, err)
 		require.NotNil(t, r)
@@ -245,9 +247,7 @@ func TestVerifyStatuses(t *testing.T) {
 		t.Run(sc.name+"/accepted", func(t *testing.T) {
 			t.Parallel()
 			verifyCase{pki: sc.pki, quote: sc.quote, status: sc.status, check: sc.check,
-				opts: func(_ *testing.T, _ *cvmtest.PKI, o *verify.Options) {
-					o.AcceptStatuses = []verify.TCBStatus{verify.StatusUpToDate, sc.status}
-				}}.run(t)
+				accept: verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUpToDate, sc.status}}}.run(t)
 		})
 	}
 }
@@ -255,18 +255,15 @@ func TestVerifyStatuses(t *testing.T) {
 func TestVerifyRejectedStatusNamesAccepted(t *testing.T) {
 	t.Parallel()
 	verifyCase{pki: pkiWith(t, verify.StatusOutOfDate), kind: verify.KindTCBStatus, status: verify.StatusOutOfDate,
-		opts: func(_ *testing.T, _ *cvmtest.PKI, o *verify.Options) {
-			o.AcceptStatuses = []verify.TCBStatus{verify.StatusUpToDate, verify.StatusSWHardeningNeeded}
-		},
+		accept: verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUpToDate, verify.StatusSWHardeningNeeded}},
 		check: func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) {
 			assert.Equal(t, verify.StatusOutOfDate, r.TCBStatus)
 		}}.run(t)
 
 	p := cvmtest.MustPKI(t, *pkiWith(t, verify.StatusOutOfDate))
-	v := testVerifier(t, p, testCollateral(t, p, cvmtest.CollateralOptions{}), func(o *verify.Options) {
-		o.AcceptStatuses = []verify.TCBStatus{verify.StatusUpToDate, verify.StatusSWHardeningNeeded}
-	})
-	_, err := verifyOnce(v, testQuote(t, p, cvmtest.QuoteOptions{}))
+	v := testVerifier(t, p, testCollateral(t, p, cvmtest.CollateralOptions{}), nil)
+	_, err := verifyWith(v, testQuote(t, p, cvmtest.QuoteOptions{}),
+		verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUpToDate, verify.StatusSWHardeningNeeded}})
 	e := requireKind(t, err, verify.KindTCBStatus)
 	assert.Equal(t, "UpToDate or SWHardeningNeeded", e.Expected)
 	assert.Equal(t, "OutOfDate", e.Found)
@@ -547,7 +544,7 @@ func TestVerifyFailures(t *testing.T) {
 				assert.Equal(t, verify.StatusUpToDate, r.TCBStatus)
 			}},
 		{name: "debug TD allowed", quote: cvmtest.QuoteOptions{TDAttributes: [8]byte{0x01}},
-			opts: setOpts(func(_ *cvmtest.PKI, o *verify.Options) { o.AllowDebug = true }), status: verify.StatusUpToDate,
+			accept: verify.Accept{AllowDebug: true}, status: verify.StatusUpToDate,
 			check: func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) { assert.True(t, r.Debug) }},
 		{name: "SEPT_VE_DISABLE reported", quote: cvmtest.QuoteOptions{TDAttributes: [8]byte{3: 0x10}}, status: verify.StatusUpToDate,
 			check: func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) {
@@ -654,7 +651,7 @@ func TestVerifyCollateralUnavailable(t *testing.T) {
 		<-entered
 		cancel()
 	}()
-	_, err = v.Verify(ctx, raw)
+	_, err = v.Verify(ctx, raw, nil)
 	requireKind(t, err, verify.KindCollateralUnavailable)
 	assert.ErrorIs(t, err, context.Canceled)
 }
@@ -665,7 +662,7 @@ func TestVerifyCanceledContext(t *testing.T) {
 	v := testVerifier(t, p, testCollateral(t, p, cvmtest.CollateralOptions{}), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := v.Verify(ctx, testQuote(t, p, cvmtest.QuoteOptions{}))
+	_, err := v.Verify(ctx, testQuote(t, p, cvmtest.QuoteOptions{}), nil)
 	requireKind(t, err, verify.KindCollateralUnavailable)
 	assert.ErrorIs(t, err, context.Canceled)
 }
@@ -675,30 +672,27 @@ func TestVerifyNoCollateral(t *testing.T) {
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
 	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 	unknown := verify.StatusUnknown
-	accept := func(o *verify.Options) {
-		o.Collateral, o.NoCollateral = nil, true
-		o.AcceptStatuses = []verify.TCBStatus{unknown}
-	}
+	noColl := func(o *verify.Options) { o.Collateral, o.NoCollateral = nil, true }
 
-	r, err := verifyOnce(testVerifier(t, p, nil, accept), raw)
+	r, err := verifyWith(testVerifier(t, p, nil, noColl), raw, acceptUnknown)
 	require.NoError(t, err)
 	assert.Equal(t, []verify.TCBStatus{unknown, unknown, unknown, unknown},
 		[]verify.TCBStatus{r.TCBStatus, r.PlatformTCBStatus, r.TDXModuleTCBStatus, r.QETCBStatus})
 	assert.Equal(t, p.FMSPC(), r.FMSPC)
 	assert.True(t, r.CollateralNextUpdate.IsZero())
 
-	_, err = verifyOnce(testVerifier(t, p, nil, func(o *verify.Options) { o.Collateral, o.NoCollateral = nil, true }), raw)
+	_, err = verifyOnce(testVerifier(t, p, nil, noColl), raw)
 	e := requireKind(t, err, verify.KindTCBStatus)
 	assert.Equal(t, unknown, e.Report.TCBStatus)
 
 	q, err := p.QuoteStruct(cvmtest.QuoteOptions{})
 	require.NoError(t, err)
 	q.Signature[0] ^= 1
-	_, err = verifyOnce(testVerifier(t, p, nil, accept), marshal(t, q))
+	_, err = verifyWith(testVerifier(t, p, nil, noColl), marshal(t, q), acceptUnknown)
 	requireKind(t, err, verify.KindQuoteSignature)
 
 	debug := testQuote(t, p, cvmtest.QuoteOptions{TDAttributes: [8]byte{1}})
-	_, err = verifyOnce(testVerifier(t, p, nil, accept), debug)
+	_, err = verifyWith(testVerifier(t, p, nil, noColl), debug, acceptUnknown)
 	requireKind(t, err, verify.KindDebugTD)
 
 	// Without collateral there is no TDX module identity to compare with,
@@ -707,7 +701,7 @@ func TestVerifyNoCollateral(t *testing.T) {
 		"MRSIGNERSEAM":   {MRSignerSEAM: [48]byte{1}},
 		"SEAMATTRIBUTES": {SEAMAttributes: [8]byte{7: 0x80}},
 	} {
-		_, err = verifyOnce(testVerifier(t, p, nil, accept), testQuote(t, p, opts))
+		_, err = verifyWith(testVerifier(t, p, nil, noColl), testQuote(t, p, opts), acceptUnknown)
 		e := requireKind(t, err, verify.KindTDXModuleMismatch)
 		assert.Contains(t, e.Check, strings.ToLower(name), name)
 		require.NotNil(t, e.Report, name)
@@ -786,7 +780,7 @@ func TestVerifyConcurrent(t *testing.T) {
 				if w%2 == 1 {
 					raw, want = debug, verify.KindDebugTD
 				}
-				_, err := v.Verify(context.Background(), raw)
+				_, err := v.Verify(context.Background(), raw, nil)
 				if verify.KindOf(err) != want {
 					errs <- err
 				}
@@ -806,10 +800,6 @@ func TestNewOptions(t *testing.T) {
 	c := testCollateral(t, p, cvmtest.CollateralOptions{})
 	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 
-	t.Run("unknown accepted status", func(t *testing.T) {
-		_, err := verify.New(verify.Options{AcceptStatuses: []verify.TCBStatus{"Fine"}})
-		require.Error(t, err)
-	})
 	t.Run("nil trusted root", func(t *testing.T) {
 		_, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{nil}})
 		require.Error(t, err)
@@ -821,14 +811,12 @@ func TestNewOptions(t *testing.T) {
 	})
 	t.Run("options are copied", func(t *testing.T) {
 		opts := verify.Options{
-			Collateral:     collateral.Static(c, "test"),
-			TrustedRoots:   []*x509.Certificate{p.Root},
-			Now:            fixedNow(testNow),
-			AcceptStatuses: []verify.TCBStatus{verify.StatusUpToDate},
+			Collateral:   collateral.Static(c, "test"),
+			TrustedRoots: []*x509.Certificate{p.Root},
+			Now:          fixedNow(testNow),
 		}
 		v, err := verify.New(opts)
 		require.NoError(t, err)
-		opts.AcceptStatuses[0] = verify.StatusRevoked
 		opts.TrustedRoots[0] = cvmtest.MustPKI(t, cvmtest.PKIOptions{Seed: []byte("x")}).Root
 		r, err := verifyOnce(v, raw)
 		require.NoError(t, err)
@@ -857,7 +845,10 @@ func TestPCKExtensionsMatchReport(t *testing.T) {
 	assert.Equal(t, "0001", r.PCEID)
 }
 
-func TestErrorReportOnlyAfterStatuses(t *testing.T) {
+// TestErrorReportChecks: a failure's diagnostic report lists every check:
+// those that passed, the one that failed, and the rest as skipped, never
+// as passed; and it has no TCB status before the TCB was rated.
+func TestErrorReportChecks(t *testing.T) {
 	t.Parallel()
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
 	c := testCollateral(t, p, cvmtest.CollateralOptions{})
@@ -867,7 +858,28 @@ func TestErrorReportOnlyAfterStatuses(t *testing.T) {
 	_, err = verifyOnce(testVerifier(t, p, c, nil), marshal(t, q))
 	var e *verify.Error
 	require.True(t, errors.As(err, &e))
-	assert.Nil(t, e.Report, "no report before the statuses are known")
+	require.NotNil(t, e.Report)
+	assert.Empty(t, e.Report.TCBStatus, "no status before the TCB is rated")
+	want := map[verify.CheckName]verify.Outcome{
+		verify.CheckQuoteFormat: verify.Passed, verify.CheckPCKChain: verify.Passed, verify.CheckQEReport: verify.Passed,
+		verify.CheckQuoteSignature: verify.Failed, verify.CheckCollateral: verify.Skipped, verify.CheckRevocation: verify.Skipped,
+		verify.CheckQEIdentity: verify.Skipped, verify.CheckTDXModule: verify.Skipped, verify.CheckTCBLevels: verify.Skipped,
+		verify.CheckPolicy: verify.Skipped,
+	}
+	require.Len(t, e.Report.Checks, len(want))
+	for _, c := range e.Report.Checks {
+		assert.Equal(t, want[c.Name], c.Outcome, c.Name)
+		if c.Outcome != verify.Passed {
+			assert.NotEmpty(t, c.Detail, c.Name)
+		}
+	}
+
+	r, err := verifyOnce(testVerifier(t, p, c, nil), testQuote(t, p, cvmtest.QuoteOptions{}))
+	require.NoError(t, err)
+	for _, c := range r.Checks {
+		assert.Equal(t, verify.Passed, c.Outcome, c.Name)
+	}
+	assert.Len(t, r.Checks, len(want))
 }
 
 // failingSource is a collateral.Source that always fails with err.

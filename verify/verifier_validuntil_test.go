@@ -38,11 +38,8 @@ func TestReportValidUntil(t *testing.T) {
 	}
 
 	p := sharedPKI(t, cvmtest.PKIOptions{})
-	v := testVerifier(t, p, nil, func(o *verify.Options) {
-		o.Collateral, o.NoCollateral = nil, true
-		o.AcceptStatuses = []verify.TCBStatus{verify.StatusUnknown}
-	})
-	r, err := verifyOnce(v, testQuote(t, p, cvmtest.QuoteOptions{}))
+	v := testVerifier(t, p, nil, func(o *verify.Options) { o.Collateral, o.NoCollateral = nil, true })
+	r, err := verifyWith(v, testQuote(t, p, cvmtest.QuoteOptions{}), acceptUnknown)
 	require.NoError(t, err)
 	assert.True(t, r.ValidUntil.Equal(p.PCK.NotAfter) || r.ValidUntil.Before(p.PCK.NotAfter), "without collateral the certificates bound the verdict")
 	assert.False(t, r.ValidUntil.IsZero())

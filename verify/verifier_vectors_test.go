@@ -190,7 +190,7 @@ func goTDXGuestCollateral(t *testing.T) *collateral.Collateral {
 func TestVerifyGoTDXGuestVector(t *testing.T) {
 	t.Parallel()
 	c := goTDXGuestCollateral(t)
-	v := intelVerifier(t, c, goTDXGuestTime, func(o *verify.Options) { o.AcceptStatuses = allStatuses })
+	v := intelVerifier(t, c, goTDXGuestTime, nil)
 
 	// The sample quote ends with a non-zero ASCII trailer that no real
 	// quote has; the strict parser refuses it, so strip it.
@@ -214,7 +214,8 @@ func TestVerifyGoTDXGuestVector(t *testing.T) {
 	e := requireKind(t, err, verify.KindTCBNotSupported)
 	assert.Equal(t, "platform tcb level", e.Check)
 	assert.Contains(t, e.Found, "03030202020100020000000000000000")
-	assert.Nil(t, e.Report)
+	require.NotNil(t, e.Report)
+	assert.Empty(t, e.Report.TCBStatus, "no status when no level matched")
 
 	_, err = verifyOnce(intelVerifier(t, c, goTDXGuestTime.AddDate(0, 1, 0), nil), raw)
 	requireKind(t, err, verify.KindCollateralExpired)
@@ -226,10 +227,9 @@ func TestVerifyGoTDXGuestVector(t *testing.T) {
 	requireKind(t, err, verify.KindCollateralSignature)
 
 	// Without collateral the quote passes: chain and signatures only.
-	v, err = verify.New(verify.Options{NoCollateral: true, Now: fixedNow(goTDXGuestTime),
-		AcceptStatuses: []verify.TCBStatus{verify.StatusUnknown}})
+	v, err = verify.New(verify.Options{NoCollateral: true, Now: fixedNow(goTDXGuestTime)})
 	require.NoError(t, err)
-	r, err := verifyOnce(v, raw)
+	r, err := verifyWith(v, raw, acceptUnknown)
 	require.NoError(t, err)
 	assert.Equal(t, "50806F000000", r.FMSPC)
 	assert.Equal(t, "platform", r.PCKCA)
@@ -247,10 +247,9 @@ func TestVerifyDstackVectorsWithoutCollateral(t *testing.T) {
 			// Verify inside the PCK certificate's validity, without
 			// collateral: chain to Intel's root and the three signatures.
 			at := chain[0].NotBefore.Add(24 * time.Hour)
-			v, err := verify.New(verify.Options{NoCollateral: true, Now: fixedNow(at),
-				AcceptStatuses: []verify.TCBStatus{verify.StatusUnknown}})
+			v, err := verify.New(verify.Options{NoCollateral: true, Now: fixedNow(at)})
 			require.NoError(t, err)
-			r, err := verifyOnce(v, raw)
+			r, err := verifyWith(v, raw, acceptUnknown)
 			require.NoError(t, err)
 			assert.Equal(t, verify.StatusUnknown, r.TCBStatus)
 			assert.Len(t, r.FMSPC, 12)

@@ -82,7 +82,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "\n== 3. Verify the quote")
-	report, err := v.Verify(ctx, rawQuote)
+	report, err := v.Verify(ctx, rawQuote, nil)
 	if err != nil {
 		return fmt.Errorf("the genuine quote was refused: %w", err)
 	}
@@ -100,7 +100,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = v.Verify(ctx, tampered)
+	_, err = v.Verify(ctx, tampered, nil)
 	if verify.KindOf(err) != verify.KindQuoteSignature {
 		return fmt.Errorf("tampered quote: expected %s, got %v", verify.KindQuoteSignature, err)
 	}

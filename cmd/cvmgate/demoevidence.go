@@ -10,6 +10,7 @@ import (
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // demoPolicy is the policy the demo's caller deploys, filled with the
@@ -44,16 +45,16 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	if err != nil {
 		return err
 	}
-	att, err := verify.ParseAttestation(attJSON)
+	att, err := wire.ParseAttestation(attJSON)
 	if err != nil {
 		return err
 	}
-	info, err := verify.ParseInfo(infoJSON)
+	info, err := wire.ParseInfo(infoJSON)
 	if err != nil {
 		return err
 	}
 	binding := ch.binding()
-	report, err := v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: info}, binding)
+	report, err := v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: info}, binding, nil)
 	if err != nil {
 		return fmt.Errorf("the genuine evidence was refused: %w", err)
 	}
@@ -78,7 +79,7 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	fmt.Fprintln(w, "\n== 6. Forgeries")
 	forged := *info
 	forged.TCBInfo.AppCompose = app.ComposeText() + " "
-	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: &forged}, binding)
+	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att, Info: &forged}, binding, nil)
 	if err := expectKind(w, "a different app-compose.json in /info", err, verify.KindComposeMismatch); err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 			payloadForged.EventLog[i] = e
 		}
 	}
-	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: &payloadForged}, binding)
+	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: &payloadForged}, binding, nil)
 	if err := expectKind(w, "a forged compose-hash payload with the old digest", err, verify.KindEventDigestMismatch); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	var otherNonce [32]byte
 	replay := ch.binding()
 	replay.Nonce = otherNonce[:]
-	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, replay)
+	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, replay, nil)
 	if err := expectKind(w, "the same quote replayed to a new nonce", err, verify.KindStaleNonce); err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func demoEvidence(ctx context.Context, w io.Writer, pki *cvmtest.PKI, v *verify.
 	mitm := sha256.Sum256([]byte("a man in the middle's key"))
 	relay := ch.binding()
 	relay.SPKISHA256 = mitm[:]
-	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, relay)
+	_, err = v.VerifyEvidence(ctx, &verify.Evidence{Attestation: att}, relay, nil)
 	if err := expectKind(w, "the quote relayed over another TLS key", err, verify.KindKeyBinding); err != nil {
 		return err
 	}

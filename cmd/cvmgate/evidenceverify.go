@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
+	"strings"
 
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // evidenceFlags are the flags of "evidence verify" beyond verifierFlags.
@@ -57,20 +59,16 @@ func runEvidenceVerify(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	report, verr := v.VerifyEvidence(ctx, ev, binding)
-	var violations []*policy.Violation
-	if verr == nil && pol != nil {
-		if perr := pol.Check(report); perr != nil {
-			violations = policy.Violations(perr)
-			verr = &verify.Error{Kind: verify.KindPolicy, Check: "policy " + ef.policyFile, Err: perr, Report: report}
-		}
-	}
-	res := newEvidenceResult(ev.Attestation.Quote, report, verr, violations)
+	report, verr := v.VerifyEvidence(ctx, ev, binding, pol)
+	res := newEvidenceResult(ev.Attestation.Quote, report, verr, policy.Violations(verr))
 	if binding == nil {
-		res.skipped[checkBinding] = "no --nonce"
+		res.note(verify.CheckChannelBinding, "no --nonce")
 	}
-	if pol == nil {
-		res.skipped[checkPolicy] = "no --policy"
+	if ef.info == "" {
+		res.note(verify.CheckCompose, "no --info")
+	}
+	if ef.policyFile == "" {
+		res.note(verify.CheckPolicy, "no --policy: only the TCB status and debug were judged (--accept, --allow-debug)")
 	}
 	if err := res.write(stdout, vf.jsonOut); err != nil {
 		return usageFailure(stderr, err)
@@ -80,25 +78,31 @@ func runEvidenceVerify(ctx context.Context, args []string, stdout, stderr io.Wri
 
 // prepare reads every input and builds the verifier, the policy, the
 // evidence and the channel binding to check.
-func (ef *evidenceFlags) prepare(vf *verifierFlags, set map[string]bool) (*verify.Verifier, *policy.Policy, *verify.Evidence, *verify.Binding, error) {
+func (ef *evidenceFlags) prepare(vf *verifierFlags, set map[string]bool) (*verify.Verifier, verify.Policy, *verify.Evidence, *verify.Binding, error) {
 	opts, err := vf.options(ef.noCollateral)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	var pol *policy.Policy
+	accept, err := vf.acceptance()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var pol verify.Policy = accept
 	switch {
 	case ef.policyFile != "":
 		if set["accept"] || set["allow-debug"] {
 			return nil, nil, nil, nil, usagef("--accept and --allow-debug conflict with --policy: the policy says what it accepts")
 		}
-		if pol, err = policy.Load(ef.policyFile); err != nil {
+		p, err := policy.Load(ef.policyFile)
+		if err != nil {
 			return nil, nil, nil, nil, usageError{err}
 		}
-		opts = pol.VerifyOptions(opts)
+		pol = p
 	case ef.noCollateral && !set["accept"]:
 		// Without collateral and without a policy the TCB is reported as
 		// unknown and not judged.
-		opts.AcceptStatuses = []verify.TCBStatus{verify.StatusUnknown}
+		accept.Statuses = []verify.TCBStatus{verify.StatusUnknown}
+		pol = accept
 	}
 	v, err := verify.New(opts)
 	if err != nil {
@@ -110,14 +114,14 @@ func (ef *evidenceFlags) prepare(vf *verifierFlags, set map[string]bool) (*verif
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if ev.Attestation, err = verify.ParseAttestation(data); err != nil {
+	if ev.Attestation, err = wire.ParseAttestation(data); err != nil {
 		return nil, nil, nil, nil, usagef("--attestation %s: %w", ef.attestation, err)
 	}
 	if ef.info != "" {
 		if data, err = readFile(ef.info); err != nil {
 			return nil, nil, nil, nil, err
 		}
-		if ev.Info, err = verify.ParseInfo(data); err != nil {
+		if ev.Info, err = wire.ParseInfo(data); err != nil {
 			return nil, nil, nil, nil, usagef("--info %s: %w", ef.info, err)
 		}
 	}
@@ -137,8 +141,8 @@ func (ef *evidenceFlags) binding() (*verify.Binding, error) {
 		return nil, usagef("--spki-sha256 needs --nonce")
 	}
 	nonce, err := hexfmt.Decode(ef.nonce)
-	if err != nil || len(nonce) == 0 {
-		return nil, usagef("--nonce: want 1 to 64 bytes in hex")
+	if err != nil || len(nonce) != verify.NonceSize {
+		return nil, usagef("--nonce: expected %d bytes in hex (%d hex characters), found %q", verify.NonceSize, 2*verify.NonceSize, ef.nonce)
 	}
 	if ef.spkiSHA256 == "" {
 		return &verify.Binding{Mode: verify.BindingNone, Nonce: nonce}, nil
@@ -154,35 +158,27 @@ func (ef *evidenceFlags) binding() (*verify.Binding, error) {
 // "quote verify" prints, plus the dstack evidence and policy verdict.
 type evidenceResult struct {
 	*result
-	RTMRReplay       map[string]bool         `json:"rtmr_replay"`
-	AppID            string                  `json:"app_id"`
-	ComposeHash      string                  `json:"compose_hash"`
-	InstanceID       string                  `json:"instance_id"`
-	OSImageHash      string                  `json:"os_image_hash"`
-	KeyProvider      *eventlog.KeyProvider   `json:"key_provider"`
-	Binding          string                  `json:"channel_binding"`
-	Events           []eventlog.Event        `json:"events"`
-	PolicyViolations []violationJSON         `json:"policy_violations"`
-	Compose          []verify.ComposeService `json:"compose_services,omitempty"`
-
-	// skipped names the evidence checks that did not run, with the reason.
-	skipped map[string]string
+	RTMRReplay       map[string]bool       `json:"rtmr_replay"`
+	AppID            string                `json:"app_id"`
+	ComposeHash      string                `json:"compose_hash"`
+	InstanceID       string                `json:"instance_id"`
+	OSImageHash      string                `json:"os_image_hash"`
+	KeyProvider      *eventlog.KeyProvider `json:"key_provider"`
+	Binding          string                `json:"channel_binding"`
+	Events           []eventlog.Event      `json:"events"`
+	PolicyViolations []violationJSON       `json:"policy_violations"`
+	Compose          []compose.Service     `json:"compose_services,omitempty"`
 }
 
-// Names of the evidence checks that may be skipped.
-const (
-	checkBinding = "channel binding: fresh nonce and TLS key"
-	checkPolicy  = "policy"
-)
-
-// evidenceChecks lists the checks VerifyEvidence and the policy add to
-// those of the quote, in the order they run.
-var evidenceChecks = []check{
-	{checkBinding, false, []verify.Kind{verify.KindStaleNonce, verify.KindKeyBinding}},
-	{"event log replays to RTMR0-3, runtime digests recomputed", false, []verify.Kind{verify.KindEventLogMalformed, verify.KindEventDigestMismatch, verify.KindRTMRMismatch}},
-	{"dstack identity recorded once before system-ready", false, []verify.Kind{verify.KindDuplicateEvent, verify.KindMissingEvent}},
-	{"compose hash matches MR_CONFIG_ID and the app compose (--info)", false, []verify.Kind{verify.KindComposeMismatch}},
-	{checkPolicy, false, []verify.Kind{verify.KindPolicy}},
+// note replaces the detail of check n, when it ran and passed or was
+// skipped for want of input, with what the command line explains better.
+func (r *evidenceResult) note(n verify.CheckName, detail string) {
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		if c.Name == n && c.Outcome != verify.Failed && !strings.HasPrefix(c.Detail, "not reached") {
+			c.Detail = detail
+		}
+	}
 }
 
 // violationJSON is one entry of "policy_violations".
@@ -199,7 +195,6 @@ func newEvidenceResult(raw []byte, report *verify.Report, verr error, violations
 		RTMRReplay:       map[string]bool{"rtmr0": false, "rtmr1": false, "rtmr2": false, "rtmr3": false},
 		Events:           []eventlog.Event{},
 		PolicyViolations: []violationJSON{},
-		skipped:          map[string]string{},
 	}
 	for _, v := range violations {
 		res.PolicyViolations = append(res.PolicyViolations, violationJSON{Kind: string(verify.KindPolicy), Rule: v.Rule, Message: v.Error()})
@@ -249,7 +244,7 @@ func (r *evidenceResult) write(w io.Writer, asJSON bool) error {
 	for _, v := range r.PolicyViolations {
 		fmt.Fprintf(w, "violation: %s\n", v.Message)
 	}
-	if err := r.writeChecks(w, append(slices.Clone(quoteChecks), evidenceChecks...), r.skipped); err != nil {
+	if err := r.writeChecks(w); err != nil {
 		return err
 	}
 	return r.writeVerdict(w)

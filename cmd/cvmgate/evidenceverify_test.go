@@ -14,6 +14,7 @@ import (
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // quoteReportNonce is the first 32 bytes of quote-report.json's REPORTDATA.
@@ -94,18 +95,25 @@ func TestEvidenceVerifyTampered(t *testing.T) {
 	}
 }
 
+// vectorNonce is the report data the older dstack guest of quote-report.json
+// was asked for: 0x1234 || zeros.
+var vectorNonce = append([]byte{0x12, 0x34}, make([]byte, 30)...)
+
+// acceptUnknown accepts the status of evidence verified without collateral.
+var acceptUnknown = verify.Accept{Statuses: []verify.TCBStatus{verify.StatusUnknown}}
+
 func TestEvidenceVerifyNonceAndPolicy(t *testing.T) {
 	path := testvectors.Path(t, "dstack", "quote-report.json")
 	doc := testvectors.Read(t, "dstack", "quote-report.json")
 
 	// The strictest policy this CVM satisfies, as "policy init" will write it.
-	v, err := verify.New(verify.Options{NoCollateral: true, AcceptStatuses: []verify.TCBStatus{verify.StatusUnknown}})
+	v, err := verify.New(verify.Options{NoCollateral: true})
 	require.NoError(t, err)
-	att, err := verify.ParseAttestation(doc)
+	att, err := wire.ParseAttestation(doc)
 	require.NoError(t, err)
-	report, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att}, &verify.Binding{Mode: verify.BindingNone, Nonce: make([]byte, 2)})
+	_, err = v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att}, &verify.Binding{Mode: verify.BindingNone, Nonce: make([]byte, 32)}, acceptUnknown)
 	require.Error(t, err, "the vector's nonce is 0x1234, not zeros")
-	report, err = v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att}, &verify.Binding{Mode: verify.BindingNone, Nonce: []byte{0x12, 0x34}})
+	report, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att}, &verify.Binding{Mode: verify.BindingNone, Nonce: vectorNonce}, acceptUnknown)
 	require.NoError(t, err)
 	pol, err := policy.FromReport(report)
 	require.NoError(t, err)
@@ -163,41 +171,29 @@ func TestEvidenceVerifyHumanReport(t *testing.T) {
 	}))
 	code, stdout, _ := runCLI(t, "evidence", "verify", "--attestation", tampered, "--no-collateral")
 	require.Equal(t, exitRejected, code)
-	assert.Contains(t, stdout, "skip collateral available (no collateral)\n")
 	assert.Contains(t, stdout, "ok   quote signed by the attestation key\n")
-	assert.Contains(t, stdout, "skip "+checkBinding+" (no --nonce)\n")
+	assert.Contains(t, stdout, "skip "+checkTitles[verify.CheckChannelBinding]+" (no --nonce)\n")
 	assert.Contains(t, stdout, "FAIL event log replays to RTMR0-3, runtime digests recomputed\n")
-	assert.Contains(t, stdout, "--   dstack identity recorded once before system-ready\n")
-	assert.Contains(t, stdout, "skip policy (no --policy)\n")
+	assert.Contains(t, stdout, "skip dstack identity recorded once before system-ready (not reached: an earlier check failed)\n")
+	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (not reached: an earlier check failed)\n",
+		"checks after the failure did not run and never print ok")
+	assert.Contains(t, stdout, "skip "+checkTitles[verify.CheckPolicy]+" (not reached: an earlier check failed)\n")
 	assert.Contains(t, stdout, "REJECTED: event_digest_mismatch")
-	assert.NotContains(t, stdout, "??", "every failure kind has its line")
+	assert.NotContains(t, stdout, "ok   collateral", "without collateral no collateral check passes")
 
 	code, stdout, _ = runCLI(t, "evidence", "verify", "--attestation", testvectors.Path(t, "dstack", "quote-report.json"), "--no-collateral", "--nonce", quoteReportNonce)
 	require.Equal(t, exitOK, code)
-	assert.Contains(t, stdout, "ok   "+checkBinding+"\n")
+	assert.Contains(t, stdout, "ok   "+checkTitles[verify.CheckChannelBinding]+" (nonce only: the channel is NOT bound to this TD)\n")
+	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (no collateral")
 	assert.Contains(t, stdout, "WARNING: the channel is not bound")
 	assert.True(t, strings.HasSuffix(stdout, "VERIFIED\n"))
 }
 
-// TestEveryKindHasAHumanLine keeps the human report's check tables in step
-// with the error kinds: a kind without a line would print "??".
-func TestEveryKindHasAHumanLine(t *testing.T) {
-	kinds := map[verify.Kind]bool{}
-	for _, c := range append(append([]check(nil), quoteChecks...), evidenceChecks...) {
-		for _, k := range c.kinds {
-			assert.False(t, kinds[k], "kind %s on two lines", k)
-			kinds[k] = true
-		}
+// TestEveryCheckHasAHumanLine: every check the verifier reports has a
+// title in the human report.
+func TestEveryCheckHasAHumanLine(t *testing.T) {
+	for _, n := range verify.CheckNames() {
+		assert.NotEmpty(t, checkTitles[n], "check %s has no title", n)
 	}
-	for _, k := range []verify.Kind{
-		verify.KindMalformedQuote, verify.KindUnsupportedQuote, verify.KindQuoteSignature, verify.KindQEReportSignature,
-		verify.KindQEReportBinding, verify.KindCertChain, verify.KindUntrustedRoot, verify.KindRevoked,
-		verify.KindCollateralExpired, verify.KindCollateralSignature, verify.KindCollateralMismatch,
-		verify.KindTCBNotSupported, verify.KindQEIdentityMismatch, verify.KindTDXModuleMismatch, verify.KindTCBStatus,
-		verify.KindDebugTD, verify.KindCollateralUnavailable, verify.KindEventLogMalformed, verify.KindEventDigestMismatch,
-		verify.KindRTMRMismatch, verify.KindDuplicateEvent, verify.KindMissingEvent, verify.KindComposeMismatch,
-		verify.KindStaleNonce, verify.KindKeyBinding, verify.KindPolicy,
-	} {
-		assert.True(t, kinds[k], "kind %s has no line in the human report", k)
-	}
+	assert.Len(t, checkTitles, len(verify.CheckNames()), "no title for a check that does not exist")
 }

@@ -35,13 +35,12 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	// Every status and debug are let through so that the policy records
 	// what the CVM really is; the warnings below point out what a reviewer
 	// should not accept lightly.
-	vf.accept = joinKnownStatuses()
-	vf.allowDebug = true
+	vf.accept = string(verify.StatusUpToDate) // unused: init passes its own Accept
 	v, _, ev, binding, err := ef.prepare(&vf, nil)
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	report, err := v.VerifyEvidence(ctx, ev, binding)
+	report, err := v.VerifyEvidence(ctx, ev, binding, verify.Accept{Statuses: verify.Statuses(), AllowDebug: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "cvmgate policy init: the evidence does not verify:", err)
 		return exitRejected

@@ -35,11 +35,15 @@ func runQuoteVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
+	accept, err := vf.acceptance()
+	if err != nil {
+		return usageFailure(stderr, err)
+	}
 	v, err := verify.New(opts)
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	report, verr := v.Verify(ctx, raw)
+	report, verr := v.Verify(ctx, raw, accept)
 	res := newResult(raw, report, verr)
 	if err := res.write(stdout, vf.jsonOut); err != nil {
 		return usageFailure(stderr, err)

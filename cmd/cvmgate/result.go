@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -14,26 +13,28 @@ import (
 
 // result is the JSON object "quote verify" prints.
 type result struct {
-	Verified           bool         `json:"verified"`
-	TCBStatus          string       `json:"tcb_status"`
-	PlatformTCBStatus  string       `json:"platform_tcb_status"`
-	TDXModuleTCBStatus string       `json:"tdx_module_tcb_status"`
-	QETCBStatus        string       `json:"qe_tcb_status"`
-	AdvisoryIDs        []string     `json:"advisory_ids"`
-	QuoteVersion       int          `json:"quote_version"`
-	FMSPC              string       `json:"fmspc"`
-	MRTD               string       `json:"mrtd"`
-	RTMR0              string       `json:"rtmr0"`
-	RTMR1              string       `json:"rtmr1"`
-	RTMR2              string       `json:"rtmr2"`
-	RTMR3              string       `json:"rtmr3"`
-	ReportData         string       `json:"report_data"`
-	TDAttributes       string       `json:"td_attributes"`
-	XFAM               string       `json:"xfam"`
-	TEETCBSVN          string       `json:"tee_tcb_svn"`
-	Error              *resultError `json:"error,omitempty"`
+	Verified           bool     `json:"verified"`
+	TCBStatus          string   `json:"tcb_status"`
+	PlatformTCBStatus  string   `json:"platform_tcb_status"`
+	TDXModuleTCBStatus string   `json:"tdx_module_tcb_status"`
+	QETCBStatus        string   `json:"qe_tcb_status"`
+	AdvisoryIDs        []string `json:"advisory_ids"`
+	QuoteVersion       int      `json:"quote_version"`
+	FMSPC              string   `json:"fmspc"`
+	MRTD               string   `json:"mrtd"`
+	RTMR0              string   `json:"rtmr0"`
+	RTMR1              string   `json:"rtmr1"`
+	RTMR2              string   `json:"rtmr2"`
+	RTMR3              string   `json:"rtmr3"`
+	ReportData         string   `json:"report_data"`
+	TDAttributes       string   `json:"td_attributes"`
+	XFAM               string   `json:"xfam"`
+	TEETCBSVN          string   `json:"tee_tcb_svn"`
+	// Checks lists every check and what became of it.
+	Checks []verify.CheckResult `json:"checks"`
+	Error  *resultError         `json:"error,omitempty"`
 
-	// failedKind drives the human report; not printed as JSON.
+	// failedKind decides the exit code; not printed as JSON.
 	failedKind verify.Kind
 }
 
@@ -61,7 +62,9 @@ func newResult(raw []byte, report *verify.Report, verr error) *result {
 		res.Verified = true
 	}
 	var q *quote.Quote
+	res.Checks = []verify.CheckResult{}
 	if report != nil {
+		res.Checks = report.Checks
 		res.TCBStatus = string(report.TCBStatus)
 		res.PlatformTCBStatus = string(report.PlatformTCBStatus)
 		res.TDXModuleTCBStatus = string(report.TDXModuleTCBStatus)
@@ -118,64 +121,53 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// check is one line of the human report: a check and the error kinds that
-// mean it failed.
-type check struct {
-	name string
-	// needsCollateral marks a check that does not run without collateral.
-	needsCollateral bool
-	kinds           []verify.Kind
-}
-
-// quoteChecks lists the quote checks in the order the human report shows
-// them.
-var quoteChecks = []check{
-	{"quote format", false, []verify.Kind{verify.KindMalformedQuote, verify.KindUnsupportedQuote}},
-	{"collateral available", true, []verify.Kind{verify.KindCollateralUnavailable}},
-	{"PCK certificate chain to the trusted root", false, []verify.Kind{verify.KindCertChain, verify.KindUntrustedRoot, verify.KindRevoked}},
-	{"QE report signed by the PCK key", false, []verify.Kind{verify.KindQEReportSignature}},
-	{"QE report binds the attestation key", false, []verify.Kind{verify.KindQEReportBinding}},
-	{"quote signed by the attestation key", false, []verify.Kind{verify.KindQuoteSignature}},
-	{"collateral signed, current and for this platform", true, []verify.Kind{verify.KindCollateralSignature, verify.KindCollateralExpired, verify.KindCollateralMismatch}},
-	{"QE identity", true, []verify.Kind{verify.KindQEIdentityMismatch}},
-	{"platform, TDX module and QE TCB levels", true, []verify.Kind{verify.KindTCBNotSupported, verify.KindTDXModuleMismatch}},
-	{"TCB status accepted", false, []verify.Kind{verify.KindTCBStatus}},
-	{"TD is not in debug mode", false, []verify.Kind{verify.KindDebugTD}},
+// checkTitles says, for the human report, what each check establishes.
+var checkTitles = map[verify.CheckName]string{
+	verify.CheckQuoteFormat:    "quote format",
+	verify.CheckPCKChain:       "PCK certificate chain to the trusted root",
+	verify.CheckQEReport:       "QE report signed by the PCK key, binding the attestation key",
+	verify.CheckQuoteSignature: "quote signed by the attestation key",
+	verify.CheckChannelBinding: "channel binding: fresh nonce and TLS key",
+	verify.CheckEventLog:       "event log replays to RTMR0-3, runtime digests recomputed",
+	verify.CheckIdentity:       "dstack identity recorded once before system-ready",
+	verify.CheckMRConfigID:     "MR_CONFIG_ID binds the compose hash",
+	verify.CheckCompose:        "app compose hashes to the attested compose hash",
+	verify.CheckCollateral:     "collateral signed, current and for this platform",
+	verify.CheckRevocation:     "no certificate of the PCK chain revoked",
+	verify.CheckQEIdentity:     "QE identity",
+	verify.CheckTDXModule:      "TDX module signer and attributes",
+	verify.CheckTCBLevels:      "platform, TDX module and QE TCB levels",
+	verify.CheckPolicy:         "accepted: TCB status, TD attributes and policy",
 }
 
 // writeHuman prints one line a check, then the verdict.
 func (r *result) writeHuman(w io.Writer) error {
-	if err := r.writeChecks(w, quoteChecks, nil); err != nil {
+	if err := r.writeChecks(w); err != nil {
 		return err
 	}
 	return r.writeVerdict(w)
 }
 
-// writeChecks prints one line a check: ok, FAIL for the check that failed,
-// "--" for those after it, "skip" for those that did not run (skipped
-// names them, with the reason), "??" for all when the failure matches none.
-func (r *result) writeChecks(w io.Writer, checks []check, skipped map[string]string) error {
-	failedAt := -1
-	for i, c := range checks {
-		if slices.Contains(c.kinds, r.failedKind) {
-			failedAt = i
-		}
-	}
-	for i, c := range checks {
-		mark, note := "ok  ", ""
-		switch {
-		case r.Error != nil && failedAt < 0:
-			mark = "??  "
-		case skipped[c.name] != "":
-			mark, note = "skip", " ("+skipped[c.name]+")"
-		case c.needsCollateral && r.TCBStatus == string(verify.StatusUnknown):
-			mark, note = "skip", " (no collateral)"
-		case i == failedAt:
+// writeChecks prints one line a check of the report: ok, FAIL, or skip
+// with the reason. A check that did not run never prints ok.
+func (r *result) writeChecks(w io.Writer) error {
+	for _, c := range r.Checks {
+		mark := "ok  "
+		switch c.Outcome {
+		case verify.Failed:
 			mark = "FAIL"
-		case failedAt >= 0 && i > failedAt:
-			mark = "--  "
+		case verify.Skipped:
+			mark = "skip"
 		}
-		if _, err := fmt.Fprintf(w, "%s %s%s\n", mark, c.name, note); err != nil {
+		title := checkTitles[c.Name]
+		if title == "" {
+			title = string(c.Name)
+		}
+		note := ""
+		if c.Detail != "" && c.Outcome != verify.Failed {
+			note = " (" + c.Detail + ")"
+		}
+		if _, err := fmt.Fprintf(w, "%s %s%s\n", mark, title, note); err != nil {
 			return err
 		}
 	}

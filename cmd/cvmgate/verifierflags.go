@@ -41,13 +41,13 @@ func (f *verifierFlags) registerSources(fs *flag.FlagSet) {
 	fs.StringVar(&f.trustRoot, "trust-root", "", "PEM root CA to trust INSTEAD of Intel's (tests only)")
 }
 
-// joinKnownStatuses returns every status name, comma-separated.
-func joinKnownStatuses() string {
-	names := make([]string, len(knownStatuses))
-	for i, s := range knownStatuses {
-		names[i] = string(s)
+// accept builds what the flags accept: --accept and --allow-debug.
+func (f *verifierFlags) acceptance() (verify.Accept, error) {
+	statuses, err := parseStatuses(f.accept)
+	if err != nil {
+		return verify.Accept{}, err
 	}
-	return strings.Join(names, ",")
+	return verify.Accept{Statuses: statuses, AllowDebug: f.allowDebug}, nil
 }
 
 // options builds verifier options from the flags. noCollateral skips
@@ -68,13 +68,6 @@ func (f *verifierFlags) options(noCollateral bool) (verify.Options, error) {
 		}
 		opts.TrustedRoots = roots
 	}
-	statuses, err := parseStatuses(f.accept)
-	if err != nil {
-		return opts, err
-	}
-	opts.AcceptStatuses = statuses
-	opts.AllowDebug = f.allowDebug
-
 	switch {
 	case noCollateral && (f.collateralFile != "" || f.pccsURL != ""):
 		return opts, usagef("--no-collateral conflicts with --collateral and --pccs")

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // MaxBundleSize is the largest offline bundle ParseBundle accepts. Real
@@ -54,7 +56,7 @@ type bundleJSON struct {
 func ParseBundle(b []byte) (*Collateral, error) {
 	if len(b) > MaxBundleSize {
 		return nil, &FormatError{Item: itemBundle,
-			Err: fmt.Errorf("%w: expected at most %d bytes, found %d", ErrTooLarge, MaxBundleSize, len(b))}
+			Err: fmt.Errorf("%w: expected at most %d bytes, found %d", limits.ErrTooLarge, MaxBundleSize, len(b))}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/internal/limits"
 	"github.com/cvmgate/cvmgate/internal/testvectors"
 )
 
@@ -141,7 +142,7 @@ func TestParseBundleErrors(t *testing.T) {
 
 func TestParseBundleTooLargeMatchesErrTooLarge(t *testing.T) {
 	_, err := ParseBundle(make([]byte, MaxBundleSize+1))
-	assert.ErrorIs(t, err, ErrTooLarge)
+	assert.ErrorIs(t, err, limits.ErrTooLarge)
 	assert.ErrorIs(t, err, ErrMalformed)
 }
 

@@ -18,9 +18,6 @@ var (
 	// answer, a network error, a timeout or cancellation, a refused
 	// redirect or an oversized body.
 	ErrUnavailable = errors.New("collateral: unavailable")
-	// ErrTooLarge matches a body or bundle larger than its limit. It is
-	// always wrapped in a *FetchError or a *FormatError.
-	ErrTooLarge = errors.New("collateral: too large")
 	// ErrRedirect matches a redirect to another host or to plain HTTP,
 	// which the HTTP sources refuse. It is wrapped in a *FetchError.
 	ErrRedirect = errors.New("collateral: redirect refused")

@@ -5,10 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // Defaults of HTTPOptions.
@@ -32,7 +33,7 @@ type HTTPOptions struct {
 	// through the context. Zero means DefaultTimeout.
 	Timeout time.Duration
 	// MaxBodySize bounds each response body. A larger body fails the fetch
-	// with ErrTooLarge; it is never truncated. Zero means
+	// with an error matching verify.ErrTooLarge; it is never truncated. Zero means
 	// DefaultMaxBodySize.
 	MaxBodySize int64
 	// UserAgent is sent with each request. Empty means DefaultUserAgent.
@@ -122,15 +123,11 @@ func get(ctx context.Context, o HTTPOptions, url string) (*response, error) {
 	if resp.ContentLength > o.MaxBodySize {
 		return nil, &FetchError{URL: url, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: expected a body of at most %d bytes, found Content-Length %d",
-				ErrTooLarge, o.MaxBodySize, resp.ContentLength)}
+				limits.ErrTooLarge, o.MaxBodySize, resp.ContentLength)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, o.MaxBodySize+1))
+	body, err := limits.ReadAll(resp.Body, o.MaxBodySize)
 	if err != nil {
 		return nil, &FetchError{URL: url, StatusCode: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}
-	}
-	if int64(len(body)) > o.MaxBodySize {
-		return nil, &FetchError{URL: url, StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: expected a body of at most %d bytes, found more", ErrTooLarge, o.MaxBodySize)}
 	}
 	return &response{header: resp.Header, body: body}, nil
 }

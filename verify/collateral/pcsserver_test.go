@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
@@ -81,7 +82,7 @@ func TestPCSServerOversizeBodies(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Nil(t, got)
-			assert.ErrorIs(t, err, collateral.ErrTooLarge)
+			assert.ErrorIs(t, err, verify.ErrTooLarge)
 			assert.ErrorIs(t, err, collateral.ErrUnavailable)
 			assert.NotErrorIs(t, err, collateral.ErrMalformed)
 			var fe *collateral.FetchError
@@ -104,7 +105,7 @@ func TestPCSServerEndlessErrorBody(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, http.StatusServiceUnavailable, fe.StatusCode)
 	assert.ErrorIs(t, err, collateral.ErrUnavailable)
-	assert.NotErrorIs(t, err, collateral.ErrTooLarge)
+	assert.NotErrorIs(t, err, verify.ErrTooLarge)
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
 }
 

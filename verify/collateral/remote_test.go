@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-tdx-guest/testing/testdata"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // realReq is the request matching go-tdx-guest's embedded collateral.
@@ -196,7 +198,7 @@ func TestFetchBodyLimit(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
-			assert.ErrorIs(t, err, ErrTooLarge)
+			assert.ErrorIs(t, err, limits.ErrTooLarge)
 			assert.ErrorIs(t, err, ErrUnavailable)
 			var fe *FetchError
 			assert.ErrorAs(t, err, &fe)

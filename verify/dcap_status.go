@@ -60,11 +60,6 @@ func converge(platform, part TCBStatus) TCBStatus {
 	return platform
 }
 
-// accepted reports whether s is in list.
-func accepted(list []TCBStatus, s TCBStatus) bool {
-	return slices.Contains(list, s)
-}
-
 // joinStatuses renders statuses for an error's Expected field.
 func joinStatuses(list []TCBStatus) string {
 	parts := make([]string, len(list))

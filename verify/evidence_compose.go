@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -13,14 +14,14 @@ const mrConfigIDVersion1 = 0x01
 
 // checkCompose checks that SHA-256 of the exact app-compose text equals the
 // attested compose hash, then parses it.
-func checkCompose(raw, composeHash []byte) (*Compose, error) {
+func checkCompose(raw, composeHash []byte) (*compose.App, error) {
 	h := sha256.Sum256(raw)
 	if !constantTimeEqual(h[:], composeHash) {
 		return nil, mismatch(KindComposeMismatch, "app compose sha256", hex.EncodeToString(composeHash), hex.EncodeToString(h[:]))
 	}
-	c, err := ParseCompose(raw)
+	c, err := compose.Parse(raw)
 	if err != nil {
-		return nil, newError(KindComposeMismatch, "app compose parse", err)
+		return nil, newError(KindMalformedCompose, "app compose parse", err)
 	}
 	return c, nil
 }

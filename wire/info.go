@@ -1,40 +1,39 @@
-package verify
+package wire
 
 import (
 	"encoding/json"
+	"fmt"
 	"unicode/utf8"
 
+	"github.com/cvmgate/cvmgate/internal/jsonshape"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
-// MaxInfoSize bounds the /info document ParseInfo accepts.
-const MaxInfoSize = 1 << 20
-
-// Info is what a CVM serves at /info: the dstack guest agent's Info answer.
+// Info is what a CVM serves at InfoPath: the dstack guest agent's Info answer.
 // None of it is evidence. The one use a verifier makes of it is
 // TCBInfo.AppCompose, whose SHA-256 must equal the compose hash the
 // verified event log records; every other field is a claim to compare, not
 // a fact.
 type Info struct {
 	// AppID is the claimed app id (hex).
-	AppID string `json:"app_id"`
+	AppID string
 	// InstanceID is the claimed instance id (hex).
-	InstanceID string `json:"instance_id"`
+	InstanceID string
 	// AppName is the app's name from its compose.
-	AppName string `json:"app_name"`
+	AppName string
 	// ComposeHash is the claimed compose hash (hex).
-	ComposeHash string `json:"compose_hash"`
+	ComposeHash string
 	// OSImageHash is the claimed OS image hash (hex).
-	OSImageHash string `json:"os_image_hash"`
+	OSImageHash string
 	// KeyProviderInfo is the key provider as the JSON text the agent gives.
-	KeyProviderInfo string `json:"key_provider_info"`
+	KeyProviderInfo string
 	// DeviceID is the claimed platform device id (hex).
-	DeviceID string `json:"device_id"`
+	DeviceID string
 	// VMConfig is the vm_config field as text, or "".
-	VMConfig string `json:"vm_config,omitempty"`
+	VMConfig string
 	// TCBInfo is the tcb_info field, which may arrive as an object or as a
 	// string holding one.
-	TCBInfo InfoTCB `json:"tcb_info"`
+	TCBInfo InfoTCB
 }
 
 // InfoTCB is the tcb_info part of Info (not Intel's TCB info, which is
@@ -42,16 +41,16 @@ type Info struct {
 type InfoTCB struct {
 	// MRTD and RTMR0 to RTMR3 are the claimed measurements (hex); the
 	// verified quote holds the real ones.
-	MRTD  string `json:"mrtd"`
-	RTMR0 string `json:"rtmr0"`
-	RTMR1 string `json:"rtmr1"`
-	RTMR2 string `json:"rtmr2"`
-	RTMR3 string `json:"rtmr3"`
+	MRTD  string
+	RTMR0 string
+	RTMR1 string
+	RTMR2 string
+	RTMR3 string
 	// AppCompose is the exact text of the CVM's app-compose.json, as
 	// received: hash it as is, never re-serialize it.
-	AppCompose string `json:"app_compose"`
+	AppCompose string
 	// EventLog is the decoded event log, if the field was present.
-	EventLog []eventlog.Event `json:"event_log,omitempty"`
+	EventLog []eventlog.Event
 }
 
 // infoJSON is the wire form of Info. String fields must be strings;
@@ -79,17 +78,17 @@ type tcbInfoJSON struct {
 	EventLog   json.RawMessage `json:"event_log"`
 }
 
-// ParseInfo reads an /info document. It accepts tcb_info, key_provider_info
+// ParseInfo reads an info document. It accepts tcb_info, key_provider_info
 // and vm_config as objects or as strings holding JSON, ignores unknown
-// fields, and refuses documents over MaxInfoSize or not valid UTF-8, fields
-// of the wrong JSON type and malformed event logs. Errors match ErrMalformedInfo and are
-// *DocumentError.
+// fields, and refuses documents over MaxDocumentSize or not valid UTF-8,
+// fields of the wrong JSON type and malformed event logs. Errors are
+// *DocumentError matching ErrMalformedInfo.
 func ParseInfo(b []byte) (*Info, error) {
-	if err := checkSize(docInfo, b, MaxInfoSize); err != nil {
+	if err := checkSize(docInfo, b); err != nil {
 		return nil, err
 	}
-	if jsonKind(b) != "an object" {
-		return nil, &DocumentError{Document: docInfo, Expected: "a JSON object", Found: jsonKind(b)}
+	if !jsonshape.IsObject(b) {
+		return nil, &DocumentError{Document: docInfo, Expected: "a JSON object", Found: jsonshape.Kind(b)}
 	}
 	if !utf8.Valid(b) {
 		// The decoder would replace invalid bytes, and app_compose must be
@@ -130,4 +129,46 @@ func ParseInfo(b []byte) (*Info, error) {
 		return nil, err
 	}
 	return info, nil
+}
+
+// MarshalJSON writes the info document as the dstack guest agent answers
+// Info: tcb_info and key_provider_info as strings holding JSON, the event
+// log inside tcb_info as an array.
+func (i *Info) MarshalJSON() ([]byte, error) {
+	tcb, err := json.Marshal(tcbInfoOut{
+		MRTD: i.TCBInfo.MRTD, RTMR0: i.TCBInfo.RTMR0, RTMR1: i.TCBInfo.RTMR1, RTMR2: i.TCBInfo.RTMR2, RTMR3: i.TCBInfo.RTMR3,
+		AppCompose: i.TCBInfo.AppCompose, EventLog: i.TCBInfo.EventLog,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wire: info tcb_info: %w", err)
+	}
+	return json.Marshal(infoOut{
+		AppID: i.AppID, InstanceID: i.InstanceID, AppName: i.AppName, ComposeHash: i.ComposeHash,
+		OSImageHash: i.OSImageHash, KeyProviderInfo: i.KeyProviderInfo, DeviceID: i.DeviceID,
+		VMConfig: i.VMConfig, TCBInfo: string(tcb),
+	})
+}
+
+// infoOut is the form MarshalJSON writes.
+type infoOut struct {
+	AppID           string `json:"app_id"`
+	InstanceID      string `json:"instance_id"`
+	AppName         string `json:"app_name"`
+	ComposeHash     string `json:"compose_hash"`
+	OSImageHash     string `json:"os_image_hash"`
+	KeyProviderInfo string `json:"key_provider_info"`
+	DeviceID        string `json:"device_id"`
+	TCBInfo         string `json:"tcb_info"`
+	VMConfig        string `json:"vm_config,omitempty"`
+}
+
+// tcbInfoOut is the tcb_info object MarshalJSON writes.
+type tcbInfoOut struct {
+	MRTD       string           `json:"mrtd"`
+	RTMR0      string           `json:"rtmr0"`
+	RTMR1      string           `json:"rtmr1"`
+	RTMR2      string           `json:"rtmr2"`
+	RTMR3      string           `json:"rtmr3"`
+	EventLog   []eventlog.Event `json:"event_log,omitempty"`
+	AppCompose string           `json:"app_compose"`
 }

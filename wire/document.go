@@ -1,18 +1,21 @@
-package verify
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/cvmgate/cvmgate/internal/jsonshape"
+	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // Sentinels of the evidence documents a CVM serves. Errors from
 // ParseAttestation match ErrMalformedAttestation, errors from ParseInfo
 // match ErrMalformedInfo; errors.As gives a *DocumentError.
 var (
-	ErrMalformedAttestation = errors.New("verify: malformed attestation document")
-	ErrMalformedInfo        = errors.New("verify: malformed info document")
+	ErrMalformedAttestation = errors.New("wire: malformed attestation document")
+	ErrMalformedInfo        = errors.New("wire: malformed info document")
 )
 
 // Document names used in DocumentError.
@@ -37,7 +40,7 @@ type DocumentError struct {
 
 // Error implements error.
 func (e *DocumentError) Error() string {
-	msg := "verify: malformed " + e.Document
+	msg := "wire: malformed " + e.Document
 	if e.Field != "" {
 		msg += " " + e.Field
 	}
@@ -59,50 +62,23 @@ func (e *DocumentError) Is(target error) bool {
 		(target == ErrMalformedInfo && e.Document == docInfo)
 }
 
-// checkSize rejects a document over limit bytes.
-func checkSize(doc string, b []byte, limit int) error {
-	if len(b) > limit {
-		return &DocumentError{Document: doc, Expected: fmt.Sprintf("at most %d bytes", limit), Found: fmt.Sprintf("%d bytes", len(b))}
+// checkSize rejects a document over MaxDocumentSize; the error matches
+// verify.ErrTooLarge.
+func checkSize(doc string, b []byte) error {
+	if len(b) > MaxDocumentSize {
+		return &DocumentError{Document: doc, Expected: fmt.Sprintf("at most %d bytes", MaxDocumentSize), Found: fmt.Sprintf("%d bytes", len(b)), Err: limits.ErrTooLarge}
 	}
 	return nil
-}
-
-// jsonKind names the JSON type of a raw value for error messages.
-func jsonKind(raw json.RawMessage) string {
-	t := bytes.TrimLeft(raw, " \t\r\n")
-	if len(t) == 0 {
-		return "nothing"
-	}
-	switch t[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
-}
-
-// isNull reports whether raw is absent or JSON null.
-func isNull(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
 // stringOrObject reads a field that is either a JSON string or a JSON
 // object, returning the string's value or the object's raw text. Absent or
 // null gives "".
 func stringOrObject(doc, field string, raw json.RawMessage) (string, error) {
-	if isNull(raw) {
+	if jsonshape.IsNull(raw) {
 		return "", nil
 	}
-	switch jsonKind(raw) {
+	switch jsonshape.Kind(raw) {
 	case "a string":
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -112,6 +88,6 @@ func stringOrObject(doc, field string, raw json.RawMessage) (string, error) {
 	case "an object":
 		return string(bytes.TrimSpace(raw)), nil
 	default:
-		return "", &DocumentError{Document: doc, Field: field, Expected: "a string or an object", Found: jsonKind(raw)}
+		return "", &DocumentError{Document: doc, Field: field, Expected: "a string or an object", Found: jsonshape.Kind(raw)}
 	}
 }

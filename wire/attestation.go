@@ -1,21 +1,19 @@
-package verify
+package wire
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
+	"github.com/cvmgate/cvmgate/internal/jsonshape"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
-// MaxAttestationSize bounds the /attestation document ParseAttestation
-// accepts. Real ones are about 30 KiB.
-const MaxAttestationSize = 1 << 20
-
-// Attestation is the evidence a CVM serves at /attestation (and the dstack
-// guest agent answers to GetQuote): a quote and the event log to replay
-// against it.
+// Attestation is the evidence a CVM serves at AttestationPath, in the
+// shape the dstack guest agent answers GetQuote: a quote and the event log
+// to replay against it.
 type Attestation struct {
 	// Quote is the raw quote, trailing zero padding included (quote.Parse
 	// tolerates it).
@@ -37,36 +35,22 @@ type attestationJSON struct {
 	VMConfig   json.RawMessage `json:"vm_config"`
 }
 
-// ParseAttestation reads an /attestation document:
-// {"quote": hex, "event_log": array or string holding one, "report_data":
-// hex, "vm_config": string or object}. It is lenient on shapes (hex with or
+// ParseAttestation reads an attestation document: {"quote": hex,
+// "event_log": array or string holding one, "report_data": hex,
+// "vm_config": string or object}. It is lenient on shapes (hex with or
 // without 0x, event_log as array or string, unknown fields ignored) and
-// strict on content: at most MaxAttestationSize bytes, a non-empty quote,
-// well-formed hex, report_data of at most 64 bytes, and an event log that
-// eventlog.Decode accepts.
+// strict on content: at most MaxDocumentSize bytes, a non-empty quote,
+// well-formed hex, report_data of at most ReportDataSize bytes, and an
+// event log that eventlog.Decode accepts.
 //
-// Errors are *Error of kind KindMalformedQuote, or KindEventLogMalformed
-// for the event log, and match ErrMalformedAttestation.
+// Errors are *DocumentError matching ErrMalformedAttestation; one whose
+// Field is "event_log" concerns the event log.
 func ParseAttestation(b []byte) (*Attestation, error) {
-	a, err := parseAttestation(b)
-	if err != nil {
-		kind := KindMalformedQuote
-		if errorIsEventLog(err) {
-			kind = KindEventLogMalformed
-		}
-		return nil, newError(kind, "attestation document", err)
-	}
-	return a, nil
-}
-
-// parseAttestation does the work of ParseAttestation; errors are
-// *DocumentError.
-func parseAttestation(b []byte) (*Attestation, error) {
-	if err := checkSize(docAttestation, b, MaxAttestationSize); err != nil {
+	if err := checkSize(docAttestation, b); err != nil {
 		return nil, err
 	}
-	if jsonKind(b) != "an object" {
-		return nil, &DocumentError{Document: docAttestation, Expected: "a JSON object", Found: jsonKind(b)}
+	if !jsonshape.IsObject(b) {
+		return nil, &DocumentError{Document: docAttestation, Expected: "a JSON object", Found: jsonshape.Kind(b)}
 	}
 	var w attestationJSON
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -87,8 +71,8 @@ func parseAttestation(b []byte) (*Attestation, error) {
 		if a.ReportData, err = hexfmt.Decode(*w.ReportData); err != nil {
 			return nil, &DocumentError{Document: docAttestation, Field: "report_data", Expected: "hex", Found: "invalid hex", Err: err}
 		}
-		if len(a.ReportData) > 64 {
-			return nil, &DocumentError{Document: docAttestation, Field: "report_data", Expected: "at most 64 bytes", Found: fmt.Sprintf("%d bytes", len(a.ReportData))}
+		if len(a.ReportData) > ReportDataSize {
+			return nil, &DocumentError{Document: docAttestation, Field: "report_data", Expected: fmt.Sprintf("at most %d bytes", ReportDataSize), Found: fmt.Sprintf("%d bytes", len(a.ReportData))}
 		}
 	}
 	if a.EventLog, err = decodeEventLogField(docAttestation, "event_log", w.EventLog); err != nil {
@@ -100,22 +84,36 @@ func parseAttestation(b []byte) (*Attestation, error) {
 	return a, nil
 }
 
+// MarshalJSON writes the attestation as the dstack guest agent answers
+// GetQuote: hex without 0x, the event log as a string holding a JSON
+// array, and vm_config as a string.
+func (a *Attestation) MarshalJSON() ([]byte, error) {
+	events := a.EventLog
+	if events == nil {
+		events = []eventlog.Event{}
+	}
+	log, err := json.Marshal(events)
+	if err != nil {
+		return nil, fmt.Errorf("wire: attestation event_log: %w", err)
+	}
+	return json.Marshal(struct {
+		Quote      string `json:"quote"`
+		EventLog   string `json:"event_log"`
+		ReportData string `json:"report_data"`
+		VMConfig   string `json:"vm_config"`
+	}{hex.EncodeToString(a.Quote), string(log), hex.EncodeToString(a.ReportData), a.VMConfig})
+}
+
 // decodeEventLogField decodes an event_log field: an array, a string holding
 // one, or absent/null/"" for none.
 func decodeEventLogField(doc, field string, raw json.RawMessage) ([]eventlog.Event, error) {
 	t := bytes.TrimSpace(raw)
-	if isNull(t) || bytes.Equal(t, []byte(`""`)) {
+	if jsonshape.IsNull(t) || bytes.Equal(t, []byte(`""`)) {
 		return nil, nil
 	}
 	events, err := eventlog.Decode(t)
 	if err != nil {
-		return nil, &DocumentError{Document: doc, Field: field, Expected: "an event log (an array, or a string holding one)", Found: jsonKind(t), Err: err}
+		return nil, &DocumentError{Document: doc, Field: field, Expected: "an event log (an array, or a string holding one)", Found: jsonshape.Kind(t), Err: err}
 	}
 	return events, nil
-}
-
-// errorIsEventLog reports whether a document error concerns the event log.
-func errorIsEventLog(err error) bool {
-	de, ok := err.(*DocumentError)
-	return ok && de.Field == "event_log"
 }

@@ -1,4 +1,4 @@
-package verify_test
+package wire_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 var (
@@ -56,7 +57,7 @@ func TestParseAttestation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := verify.ParseAttestation([]byte(tc.doc))
+			a, err := wire.ParseAttestation([]byte(tc.doc))
 			require.NoError(t, err)
 			assert.Equal(t, tc.quote, a.Quote)
 			assert.Len(t, a.EventLog, tc.events)
@@ -73,20 +74,20 @@ func TestParseAttestationRejects(t *testing.T) {
 		kind  verify.Kind
 		field string
 	}{
-		{"empty", ``, verify.KindMalformedQuote, ""},
-		{"not an object", `[]`, verify.KindMalformedQuote, ""},
-		{"bad JSON", `{"quote":`, verify.KindMalformedQuote, ""},
-		{"too large", `{"quote":"` + strings.Repeat("00", verify.MaxAttestationSize) + `"}`, verify.KindMalformedQuote, ""},
-		{"no quote", `{"event_log":[]}`, verify.KindMalformedQuote, "quote"},
-		{"empty quote", `{"quote":""}`, verify.KindMalformedQuote, "quote"},
-		{"bare 0x quote", `{"quote":"0x"}`, verify.KindMalformedQuote, "quote"},
-		{"quote not hex", `{"quote":"04zz"}`, verify.KindMalformedQuote, "quote"},
-		{"quote odd length", `{"quote":"040"}`, verify.KindMalformedQuote, "quote"},
-		{"quote with spaces", `{"quote":"04 00"}`, verify.KindMalformedQuote, "quote"},
-		{"quote a number", `{"quote":4}`, verify.KindMalformedQuote, ""},
-		{"report_data not hex", `{"quote":"04","report_data":"xy"}`, verify.KindMalformedQuote, "report_data"},
-		{"report_data 65 bytes", `{"quote":"04","report_data":"` + strings.Repeat("00", 65) + `"}`, verify.KindMalformedQuote, "report_data"},
-		{"vm_config a number", `{"quote":"04","vm_config":5}`, verify.KindMalformedQuote, "vm_config"},
+		{"empty", ``, verify.KindMalformedEvidence, ""},
+		{"not an object", `[]`, verify.KindMalformedEvidence, ""},
+		{"bad JSON", `{"quote":`, verify.KindMalformedEvidence, ""},
+		{"too large", `{"quote":"` + strings.Repeat("00", wire.MaxDocumentSize) + `"}`, verify.KindMalformedEvidence, ""},
+		{"no quote", `{"event_log":[]}`, verify.KindMalformedEvidence, "quote"},
+		{"empty quote", `{"quote":""}`, verify.KindMalformedEvidence, "quote"},
+		{"bare 0x quote", `{"quote":"0x"}`, verify.KindMalformedEvidence, "quote"},
+		{"quote not hex", `{"quote":"04zz"}`, verify.KindMalformedEvidence, "quote"},
+		{"quote odd length", `{"quote":"040"}`, verify.KindMalformedEvidence, "quote"},
+		{"quote with spaces", `{"quote":"04 00"}`, verify.KindMalformedEvidence, "quote"},
+		{"quote a number", `{"quote":4}`, verify.KindMalformedEvidence, ""},
+		{"report_data not hex", `{"quote":"04","report_data":"xy"}`, verify.KindMalformedEvidence, "report_data"},
+		{"report_data 65 bytes", `{"quote":"04","report_data":"` + strings.Repeat("00", 65) + `"}`, verify.KindMalformedEvidence, "report_data"},
+		{"vm_config a number", `{"quote":"04","vm_config":5}`, verify.KindMalformedEvidence, "vm_config"},
 		{"event log an object", `{"quote":"04","event_log":{"imr":0}}`, verify.KindEventLogMalformed, "event_log"},
 		{"event log a number", `{"quote":"04","event_log":5}`, verify.KindEventLogMalformed, "event_log"},
 		{"event log bad hex", `{"quote":"04","event_log":[{"imr":3,"event_type":134217729,"event":"x","event_payload":"q"}]}`, verify.KindEventLogMalformed, "event_log"},
@@ -95,11 +96,11 @@ func TestParseAttestationRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := verify.ParseAttestation([]byte(tc.doc))
+			a, err := wire.ParseAttestation([]byte(tc.doc))
 			assert.Nil(t, a)
-			require.ErrorIs(t, err, tc.kind)
-			require.ErrorIs(t, err, verify.ErrMalformedAttestation)
-			var de *verify.DocumentError
+			require.Equal(t, tc.kind, verify.KindOf(err), "KindOf(%v)", err)
+			require.ErrorIs(t, err, wire.ErrMalformedAttestation)
+			var de *wire.DocumentError
 			require.ErrorAs(t, err, &de)
 			assert.Equal(t, "attestation", de.Document)
 			assert.Equal(t, tc.field, de.Field)
@@ -137,7 +138,7 @@ func TestParseInfo(t *testing.T) {
 			}
 			b, err := json.Marshal(doc)
 			require.NoError(t, err)
-			info, err := verify.ParseInfo(b)
+			info, err := wire.ParseInfo(b)
 			require.NoError(t, err)
 			assert.Equal(t, "a1", info.AppID)
 			assert.Equal(t, "1d", info.InstanceID)
@@ -169,7 +170,7 @@ func TestParseInfoShapes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			info, err := verify.ParseInfo([]byte(tc.doc))
+			info, err := wire.ParseInfo([]byte(tc.doc))
 			require.NoError(t, err)
 			assert.Equal(t, tc.kp, info.KeyProviderInfo)
 		})
@@ -185,7 +186,7 @@ func TestParseInfoRejects(t *testing.T) {
 		{"empty", ``, ""},
 		{"array", `[]`, ""},
 		{"bad JSON", `{"app_id":`, ""},
-		{"too large", `{"app_name":"` + strings.Repeat("a", verify.MaxInfoSize) + `"}`, ""},
+		{"too large", `{"app_name":"` + strings.Repeat("a", wire.MaxDocumentSize) + `"}`, ""},
 		{"invalid UTF-8", "{\"tcb_info\":{\"app_compose\":\"\xff\"}}", ""},
 		{"app_id a number", `{"app_id":5}`, ""},
 		{"tcb_info a number", `{"tcb_info":5}`, "tcb_info"},
@@ -198,11 +199,17 @@ func TestParseInfoRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			info, err := verify.ParseInfo([]byte(tc.doc))
+			info, err := wire.ParseInfo([]byte(tc.doc))
 			assert.Nil(t, info)
-			require.ErrorIs(t, err, verify.ErrMalformedInfo)
-			assert.NotErrorIs(t, err, verify.ErrMalformedAttestation)
-			var de *verify.DocumentError
+			require.ErrorIs(t, err, wire.ErrMalformedInfo)
+			assert.NotErrorIs(t, err, wire.ErrMalformedAttestation)
+			// The same kinds as an attestation document's errors.
+			wantKind := verify.KindMalformedEvidence
+			if strings.HasSuffix(tc.field, "event_log") {
+				wantKind = verify.KindEventLogMalformed
+			}
+			assert.Equal(t, wantKind, verify.KindOf(err), "KindOf(%v)", err)
+			var de *wire.DocumentError
 			require.ErrorAs(t, err, &de)
 			assert.Equal(t, "info", de.Document)
 			assert.Equal(t, tc.field, de.Field)

@@ -3,27 +3,24 @@ package verify
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // NonceSize is the size of the client nonce in REPORTDATA[0:32].
-const NonceSize = 32
-
-// ratlsTag is the tag dstack's RA-TLS hashes before the certificate's
-// SubjectPublicKeyInfo (QuoteContentType::RaTlsCert in dstack-attest).
-const ratlsTag = "ratls-cert:"
+const NonceSize = wire.NonceSize
 
 // Binding says how the quote's REPORTDATA must bind the channel that the
-// evidence came over.
+// evidence came over. wire.ReportData is what a CVM builds for it.
 type Binding struct {
 	// Mode is the binding scheme.
 	Mode BindingMode
-	// Nonce is the client's fresh nonce. BindingSPKI requires 32 bytes;
-	// BindingNone requires 1 to 64 bytes, checked as a prefix of
-	// REPORTDATA; BindingRATLS carries no nonce and refuses one.
+	// Nonce is the client's fresh nonce: exactly NonceSize bytes for
+	// BindingSPKI and BindingNone; BindingRATLS carries no nonce and
+	// refuses one.
 	Nonce []byte
 	// SPKI is the DER SubjectPublicKeyInfo of the TLS leaf certificate the
 	// peer presented on the connection the evidence came over.
@@ -37,11 +34,12 @@ type Binding struct {
 //
 //   - BindingSPKI: REPORTDATA[0:32] must equal the nonce (else
 //     KindStaleNonce) and REPORTDATA[32:64] SHA-256 of the SPKI (else
-//     KindKeyBinding).
+//     KindKeyBinding): wire.ReportData(nonce, spki).
 //   - BindingRATLS: REPORTDATA must equal SHA-512("ratls-cert:" || SPKI),
-//     dstack's RA-TLS certificate binding (else KindKeyBinding).
-//   - BindingNone: only the nonce, which is required, must prefix
-//     REPORTDATA (else KindStaleNonce). The channel is not bound.
+//     dstack's RA-TLS certificate binding (else KindKeyBinding):
+//     wire.RATLSReportData(spki).
+//   - BindingNone: only the nonce, which is required, must be
+//     REPORTDATA[0:32] (else KindStaleNonce). The channel is not bound.
 //
 // Errors are *Error with hex Expected and Found values. Comparisons are
 // made in constant time.
@@ -52,9 +50,6 @@ func CheckBinding(reportData [64]byte, b Binding) error {
 	case BindingRATLS:
 		return checkRATLSBinding(reportData, b)
 	case BindingNone:
-		if len(b.Nonce) == 0 || len(b.Nonce) > len(reportData) {
-			return mismatch(KindStaleNonce, "nonce", fmt.Sprintf("1 to %d bytes (without a nonce nothing proves the quote fresh)", len(reportData)), fmt.Sprintf("%d bytes", len(b.Nonce)))
-		}
 		return checkNonce(reportData, b.Nonce)
 	default:
 		return mismatch(KindKeyBinding, "binding mode", "spki, ratls or none", fmt.Sprintf("%q", b.Mode))
@@ -63,9 +58,6 @@ func CheckBinding(reportData [64]byte, b Binding) error {
 
 // checkSPKIBinding checks nonce || SHA-256(SPKI).
 func checkSPKIBinding(reportData [64]byte, b Binding) error {
-	if len(b.Nonce) != NonceSize {
-		return mismatch(KindStaleNonce, "nonce", fmt.Sprintf("%d bytes", NonceSize), fmt.Sprintf("%d bytes", len(b.Nonce)))
-	}
 	if err := checkNonce(reportData, b.Nonce); err != nil {
 		return err
 	}
@@ -87,22 +79,20 @@ func checkRATLSBinding(reportData [64]byte, b Binding) error {
 	if len(b.SPKI) == 0 {
 		return mismatch(KindKeyBinding, "spki", "the DER SubjectPublicKeyInfo of the TLS leaf", "none")
 	}
-	h := sha512.New()
-	h.Write([]byte(ratlsTag))
-	h.Write(b.SPKI)
-	want := h.Sum(nil)
-	if !constantTimeEqual(reportData[:], want) {
-		return mismatch(KindKeyBinding, "report data ratls-cert hash", hex.EncodeToString(want), hex.EncodeToString(reportData[:]))
+	want := wire.RATLSReportData(b.SPKI)
+	if !constantTimeEqual(reportData[:], want[:]) {
+		return mismatch(KindKeyBinding, "report data ratls-cert hash", hex.EncodeToString(want[:]), hex.EncodeToString(reportData[:]))
 	}
 	return nil
 }
 
-// checkNonce checks that nonce prefixes reportData.
+// checkNonce checks that the NonceSize-byte nonce is REPORTDATA[0:32].
+// Without a full nonce nothing proves the quote fresh.
 func checkNonce(reportData [64]byte, nonce []byte) error {
-	if len(nonce) == 0 {
-		return nil
+	if len(nonce) != NonceSize {
+		return mismatch(KindStaleNonce, "nonce", fmt.Sprintf("%d bytes (without a full nonce nothing proves the quote fresh)", NonceSize), fmt.Sprintf("%d bytes", len(nonce)))
 	}
-	if got := reportData[:len(nonce)]; !constantTimeEqual(got, nonce) {
+	if got := reportData[:NonceSize]; !constantTimeEqual(got, nonce) {
 		return mismatch(KindStaleNonce, "report data nonce", hex.EncodeToString(nonce), hex.EncodeToString(got))
 	}
 	return nil

@@ -18,20 +18,13 @@ type tcbOutcome struct {
 	advisories                  []string
 }
 
-// evaluateTCB rates the platform, the TDX module and the QE of q against
-// verified collateral and converges the three statuses as Intel's reference
-// verifier does.
-func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB) (*tcbOutcome, error) {
+// evaluateTCB rates the platform, the TDX module (module is its index in
+// the TCB info's tdxModuleIdentities, from checkTDXModuleIdentity) and the
+// QE of q against verified collateral, and converges the three statuses as
+// Intel's reference verifier does. The QE's identity is already checked.
+func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB, module int) (*tcbOutcome, error) {
 	body := &q.Body
-	module, err := checkTDXModuleIdentity(vc.tcbInfo, body)
-	if err != nil {
-		return nil, err
-	}
-
-	// Check 5: the QE's identity and level.
-	if err := checkQEIdentity(vc.qeIdentity, &q.QEReport); err != nil {
-		return nil, err
-	}
+	// Check 5: the QE's level.
 	qeLevel := matchISVLevel(vc.qeLevels, q.QEReport.ISVSVN)
 	if qeLevel == nil {
 		return nil, mismatch(KindTCBNotSupported, "qe tcb level",

@@ -54,20 +54,16 @@ func checkQuoteSignature(q *quote.Quote) error {
 	return nil
 }
 
-// checkTDAttributes applies check 9: a DEBUG TD is refused unless
-// allowDebug, and MRSIGNERSEAM and SEAMATTRIBUTES must be zero (Intel signs
-// its own modules, and Intel's reference verifier refuses any SEAM
-// attribute). It runs on every path, NoCollateral included, where no TDX
-// module identity is compared.
-func checkTDAttributes(b *quote.Body, allowDebug bool) error {
+// checkSEAM requires MRSIGNERSEAM and SEAMATTRIBUTES to be zero: Intel
+// signs its own TDX modules, and Intel's reference verifier refuses any
+// SEAM attribute. It runs on every path, NoCollateral included, where no
+// TDX module identity is compared.
+func checkSEAM(b *quote.Body) error {
 	if b.MRSignerSEAM != ([48]byte{}) {
 		return mismatch(KindTDXModuleMismatch, "mrsignerseam", "all zero (Intel's TDX module)", hex.EncodeToString(b.MRSignerSEAM[:]))
 	}
 	if b.SEAMAttributes != ([8]byte{}) {
 		return mismatch(KindTDXModuleMismatch, "seamattributes", "all zero", hex.EncodeToString(b.SEAMAttributes[:]))
-	}
-	if b.Debug() && !allowDebug {
-		return mismatch(KindDebugTD, "td attributes", "DEBUG clear", "DEBUG set (TDATTRIBUTES "+hex.EncodeToString(b.TDAttributes[:])+")")
 	}
 	return nil
 }

@@ -16,8 +16,8 @@ func TestStatuses(t *testing.T) {
 	s[0] = "tampered"
 	assert.Equal(t, verify.StatusUpToDate, verify.Statuses()[0], "callers get a copy")
 
-	_, err := verify.New(verify.Options{AcceptStatuses: []verify.TCBStatus{"Fine"}})
-	assert.Error(t, err, "an unknown status is refused")
-	_, err = verify.New(verify.Options{AcceptStatuses: verify.Statuses()})
-	assert.NoError(t, err, "every listed status is known")
+	r := &verify.Report{TCBStatus: verify.StatusUpToDate}
+	err := verify.Accept{Statuses: []verify.TCBStatus{"Fine"}}.Check(r)
+	assert.Equal(t, verify.KindInvalidPolicy, verify.KindOf(err), "an unknown status is refused: %v", err)
+	assert.NoError(t, verify.Accept{Statuses: verify.Statuses()}.Check(r), "every listed status is known")
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -29,28 +30,12 @@ type Dstack struct {
 	RTMRReplayed [4]bool
 	// Compose is the app compose whose SHA-256 equals Identity.ComposeHash;
 	// nil when no app compose was supplied.
-	Compose *Compose
+	Compose *compose.App
 	// Binding is the channel binding that was checked, or "" if none was.
 	Binding BindingMode
 	// MRConfigID says how the quote's MR_CONFIG_ID was read; when it is
 	// MRConfigIDComposeHash it binds the compose hash a second time.
 	MRConfigID MRConfigIDForm
-}
-
-// Compose is a verified app-compose.json and the docker-compose inside it.
-type Compose struct {
-	// Raw is the exact app-compose.json text that was hashed.
-	Raw string
-	// Services lists the docker-compose services and their images.
-	Services []ComposeService
-}
-
-// ComposeService is one docker-compose service.
-type ComposeService struct {
-	Name  string
-	Image string
-	// Pinned is true when Image names a digest (image@sha256:...).
-	Pinned bool
 }
 
 // MRConfigIDForm says how a report's MR_CONFIG_ID was interpreted.

@@ -1,4 +1,4 @@
-package verify_test
+package compose_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 const evPinnedDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -31,13 +31,13 @@ func TestParseCompose(t *testing.T) {
 	tests := []struct {
 		name     string
 		raw      string
-		services []verify.ComposeService
+		services []compose.Service
 	}{
 		{
 			name: "services sorted, pinned and not",
 			raw: evAppCompose(t, "services:\n  web:\n    image: nginx@"+evPinnedDigest+"\n"+
 				"  api:\n    image: ghcr.io/acme/api:1.2\n  worker:\n    build: .\n"),
-			services: []verify.ComposeService{
+			services: []compose.Service{
 				{Name: "api", Image: "ghcr.io/acme/api:1.2"},
 				{Name: "web", Image: "nginx@" + evPinnedDigest, Pinned: true},
 				{Name: "worker"},
@@ -46,48 +46,48 @@ func TestParseCompose(t *testing.T) {
 		{
 			name:     "tag and digest",
 			raw:      evAppCompose(t, "services:\n  a:\n    image: registry:5000/x/y:1.0@"+evPinnedDigest+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "registry:5000/x/y:1.0@" + evPinnedDigest, Pinned: true}},
+			services: []compose.Service{{Name: "a", Image: "registry:5000/x/y:1.0@" + evPinnedDigest, Pinned: true}},
 		},
 		{
 			name:     "upper-case digest is not pinned",
 			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+strings.ToUpper(evPinnedDigest)+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + strings.ToUpper(evPinnedDigest)}},
+			services: []compose.Service{{Name: "a", Image: "x@" + strings.ToUpper(evPinnedDigest)}},
 		},
 		{
 			name:     "short digest is not pinned",
 			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest[:70]+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + evPinnedDigest[:70]}},
+			services: []compose.Service{{Name: "a", Image: "x@" + evPinnedDigest[:70]}},
 		},
 		{
 			name:     "digest followed by junk is not pinned",
 			raw:      evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest+"0\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@" + evPinnedDigest + "0"}},
+			services: []compose.Service{{Name: "a", Image: "x@" + evPinnedDigest + "0"}},
 		},
 		{
 			name:     "sha512 digest is not pinned",
 			raw:      evAppCompose(t, "services:\n  a:\n    image: x@sha512:"+strings.Repeat("ab", 64)+"\n"),
-			services: []verify.ComposeService{{Name: "a", Image: "x@sha512:" + strings.Repeat("ab", 64)}},
+			services: []compose.Service{{Name: "a", Image: "x@sha512:" + strings.Repeat("ab", 64)}},
 		},
-		{"service with null body", evAppCompose(t, "services:\n  a:\n"), []verify.ComposeService{{Name: "a"}}},
-		{"anchors", evAppCompose(t, "x: &img\n  image: y:1\nservices:\n  a: *img\n"), []verify.ComposeService{{Name: "a", Image: "y:1"}}},
-		{"no services key", evAppCompose(t, "version: '3'\n"), []verify.ComposeService{}},
-		{"empty compose file", evAppCompose(t, ""), []verify.ComposeService{}},
-		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []verify.ComposeService{}},
-		{"null docker_compose_file", `{"docker_compose_file":null}`, []verify.ComposeService{}},
+		{"service with null body", evAppCompose(t, "services:\n  a:\n"), []compose.Service{{Name: "a"}}},
+		{"anchors", evAppCompose(t, "x: &img\n  image: y:1\nservices:\n  a: *img\n"), []compose.Service{{Name: "a", Image: "y:1"}}},
+		{"no services key", evAppCompose(t, "version: '3'\n"), []compose.Service{}},
+		{"empty compose file", evAppCompose(t, ""), []compose.Service{}},
+		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []compose.Service{}},
+		{"null docker_compose_file", `{"docker_compose_file":null}`, []compose.Service{}},
 		// dstack reads app-compose.json with serde, whose keys are exact:
 		// a key differing only in case is another, ignored, field.
 		{
 			name: "key in another case is not the compose file",
 			raw: `{"docker_compose_file":"services:\n  a:\n    image: evil:latest\n",` +
 				`"Docker_Compose_File":"services:\n  a:\n    image: x@` + evPinnedDigest + `\n"}`,
-			services: []verify.ComposeService{{Name: "a", Image: "evil:latest"}},
+			services: []compose.Service{{Name: "a", Image: "evil:latest"}},
 		},
-		{"only a key in another case", `{"DOCKER_COMPOSE_FILE":"services:\n  a:\n    image: x:1\n"}`, []verify.ComposeService{}},
-		{"trailing empty document", evAppCompose(t, "services:\n  a:\n    image: x:1\n---\n"), []verify.ComposeService{{Name: "a", Image: "x:1"}}},
+		{"only a key in another case", `{"DOCKER_COMPOSE_FILE":"services:\n  a:\n    image: x:1\n"}`, []compose.Service{}},
+		{"trailing empty document", evAppCompose(t, "services:\n  a:\n    image: x:1\n---\n"), []compose.Service{{Name: "a", Image: "x:1"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := verify.ParseCompose([]byte(tc.raw))
+			c, err := compose.Parse([]byte(tc.raw))
 			require.NoError(t, err)
 			assert.Equal(t, tc.raw, c.Raw)
 			assert.Equal(t, tc.services, c.Services)
@@ -110,7 +110,7 @@ func TestParseComposeRejects(t *testing.T) {
 		{"duplicate service", `{"docker_compose_file":"services:\n  a: {}\n  a: {}\n"}`},
 		{"image not a string", `{"docker_compose_file":"services:\n  a:\n    image: [x]\n"}`},
 		{"services a list", `{"docker_compose_file":"services:\n  - a\n"}`},
-		{"too large", `{"x":"` + strings.Repeat("a", verify.MaxComposeSize) + `"}`},
+		{"too large", `{"x":"` + strings.Repeat("a", compose.MaxSize) + `"}`},
 		// Docker Compose merges every document of the file: a second one
 		// may replace the pinned image of the first.
 		{"second document", evAppCompose(t, "services:\n  a:\n    image: x@"+evPinnedDigest+"\n---\nservices:\n  a:\n    image: evil:latest\n")},
@@ -118,9 +118,9 @@ func TestParseComposeRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := verify.ParseCompose([]byte(tc.raw))
+			c, err := compose.Parse([]byte(tc.raw))
 			assert.Nil(t, c)
-			require.ErrorIs(t, err, verify.ErrMalformedCompose)
+			require.ErrorIs(t, err, compose.ErrMalformed)
 			assert.Contains(t, err.Error(), "expected")
 		})
 	}
