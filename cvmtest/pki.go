@@ -115,6 +115,12 @@ type PKI struct {
 	// quotes, and the QE report signed by PCKKey binds it.
 	AttestationKey *ecdsa.PrivateKey
 
+	// TLSCA is the root of the TLS certificates simulated CVMs serve (the
+	// role of dstack's KMS root CA), and TLSCAKey its key. It depends on
+	// the seed only, so every PKI of one seed shares it.
+	TLSCA    *x509.Certificate
+	TLSCAKey *ecdsa.PrivateKey
+
 	// RootPEM is Root in PEM form.
 	RootPEM []byte
 	// PCKChainPEM is the chain quotes carry: PCK, Intermediate, Root.
@@ -153,6 +159,9 @@ func NewPKI(opts PKIOptions) (*PKI, error) {
 	}
 	p.Extensions = cfg.extensions(p.seed)
 	if err := p.makeCertificates(cfg); err != nil {
+		return nil, err
+	}
+	if err := p.makeTLSCA(); err != nil {
 		return nil, err
 	}
 	p.RootPEM = pemCerts(p.Root)
