@@ -1,0 +1,60 @@
+package cvmtest
+
+import (
+	"crypto/tls"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/cvmgate/cvmgate/wire"
+)
+
+// NewRelay starts a man in the middle in front of target: a TLS server
+// with a certificate of its own, issued by the same TLS CA (so WebPKI
+// validation passes), that forwards every request, attestation included,
+// to target. The attestation it relays binds target's key, not the
+// relay's, which a client must refuse. Its Policy, VerifyOptions and
+// TransportOptions are target's; its counters count what it forwarded.
+// Like NewServer it panics if it cannot start.
+func NewRelay(target *Server) *Server {
+	s, err := newRelay(target)
+	if err != nil {
+		panic("cvmtest: NewRelay: " + err.Error())
+	}
+	return s
+}
+
+func newRelay(target *Server) (*Server, error) {
+	u, err := url.Parse(target.URL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{coll: target.coll}
+	s.issue = func() (tls.Certificate, error) {
+		return target.cfg.pki.TLSCertificate(TLSCertOptions{Subject: "cvmtest relay", ServerAuth: true})
+	}
+	upstream := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: target.cfg.pki.TLSCAPool()},
+		ForceAttemptHTTP2: true,
+	}
+	s.onClose = upstream.CloseIdleConnections
+	proxy := &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+		Transport: upstream,
+		ErrorLog:  log.New(io.Discard, "", 0),
+	}
+	s.cvm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != wire.InfoPath && r.URL.Path != wire.AttestationPath {
+			s.appRequests.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	})
+	s.cfg = &serverConfig{pki: target.cfg.pki, app: target.cfg.app, status: target.cfg.status,
+		debug: target.cfg.debug, unbound: target.cfg.unbound, replicas: 1}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
