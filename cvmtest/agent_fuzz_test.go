@@ -1,0 +1,55 @@
+package cvmtest_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cvmgate/cvmgate/cvmtest"
+)
+
+// FuzzAgentRequests sends arbitrary bodies and queries to the fake agent's
+// methods: it never panics, answers 200 or 400 with JSON and a
+// Content-Length, and never answers a report_data over 64 bytes with a
+// quote.
+func FuzzAgentRequests(f *testing.F) {
+	a, err := cvmtest.NewAgent(cvmtest.AgentOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("GetQuote", `{"report_data":"0x00ff"}`, "")
+	f.Add("GetQuote", `{"report_data":"00","report_data":"01"}`, "")
+	f.Add("GetTlsKey", `{"subject":"x","alt_names":["a","127.0.0.1"],"not_before":1,"not_after":2}`, "")
+	f.Add("GetTlsKey", "", "subject=x&alt_names[0]=a&alt_names[1]=b&usage_server_auth=true")
+	f.Add("GetQuote", "", "report_data="+strings.Repeat("ab", 65))
+	f.Add("Info", "{", "json")
+	f.Fuzz(func(t *testing.T, method, body, query string) {
+		verb := http.MethodPost
+		if body == "" && query != "" {
+			verb = http.MethodGet
+		}
+		req := &http.Request{
+			Method: verb,
+			URL:    &url.URL{Path: "/" + method, RawQuery: query},
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   io.NopCloser(strings.NewReader(body)),
+		}
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, req)
+		if rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()) {
+			t.Fatalf("Content-Length %q for %d bytes", rec.Header().Get("Content-Length"), rec.Body.Len())
+		}
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Fatalf("status %d", rec.Code)
+		}
+		if method == cvmtest.MethodGetQuote && rec.Code == http.StatusOK && strings.Contains(query+body, strings.Repeat("ab", 65)) {
+			t.Fatalf("quoted more than 64 bytes of report data: %s", rec.Body.String())
+		}
+	})
+}
