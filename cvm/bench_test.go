@@ -49,7 +49,7 @@ func BenchmarkHandlerAttestation(b *testing.B) {
 type fixedAgent struct{ att *wire.Attestation }
 
 func (f fixedAgent) GetQuote(context.Context, []byte) (*wire.Attestation, error) { return f.att, nil }
-func (f fixedAgent) Info(context.Context) (*wire.Info, error)                  { return &wire.Info{}, nil }
+func (f fixedAgent) Info(context.Context) (*wire.Info, error)                    { return &wire.Info{}, nil }
 
 // BenchmarkHandlerAttestationOverhead is the same path with an agent in
 // process that answers at once: what cvm and HTTPS add to a quote.
