@@ -1,25 +1,39 @@
 package transport
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/quote"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // Compact returns what the Transport keeps of a verified report: every
-// field a policy and an audit log need, without the raw quote, its
-// certificate chain or signatures, the event log or the compose text.
+// field a policy and an audit log need (TCB statuses and dates, platform,
+// the TD's measurements and attributes, the dstack identity, the binding,
+// the compose's services) as fresh copies, and none of the raw quote, its
+// certificate chain and signatures, the event log, the compose text or the
+// list of checks (a cached verdict passed them; WithObserver receives the
+// full report at attestation time). Compact shares no memory with r.
 func Compact(r *verify.Report) *verify.Report {
 	c := *r
-	if r.Quote != nil {
-		c.Quote = &quote.Quote{Header: r.Quote.Header, BodyType: r.Quote.BodyType, Body: r.Quote.Body}
-	}
+	c.Quote = nil
+	c.Checks = nil
+	c.AdvisoryIDs = slices.Clone(r.AdvisoryIDs)
 	if r.Dstack != nil {
 		d := *r.Dstack
 		d.Events = nil
+		id := &d.Identity
+		id.AppID = bytes.Clone(id.AppID)
+		id.ComposeHash = bytes.Clone(id.ComposeHash)
+		id.InstanceID = bytes.Clone(id.InstanceID)
+		id.OSImageHash = bytes.Clone(id.OSImageHash)
+		if id.KeyProvider != nil {
+			kp := *id.KeyProvider
+			id.KeyProvider = &kp
+		}
 		if d.Compose != nil {
-			cc := *d.Compose
-			cc.Raw = ""
-			d.Compose = &cc
+			d.Compose = &compose.App{Services: slices.Clone(d.Compose.Services)}
 		}
 		c.Dstack = &d
 	}

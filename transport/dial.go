@@ -233,7 +233,7 @@ func connectTunnel(ctx context.Context, conn net.Conn, proxy *url.URL, addr stri
 	if err != nil {
 		return fmt.Errorf("CONNECT %s: %w", addr, err)
 	}
-	resp.Body.Close()
+	// The body of a successful CONNECT is the tunnel: it is not read.
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("CONNECT %s: %s", addr, resp.Status)
 	}

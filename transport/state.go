@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,7 @@ func keyOf(cs *tls.ConnectionState) (keyID, []byte, bool) {
 // verdict is an attested key of an origin: its compact report, when it
 // lapses, when to renew it, and the connections that present it.
 type verdict struct {
+	key        keyID
 	report     *verify.Report
 	expires    time.Time
 	refreshAt  time.Time
@@ -40,6 +42,7 @@ type verdict struct {
 
 // failure is a failed attestation of a key, returned again until until.
 type failure struct {
+	key   keyID
 	err   error
 	until time.Time
 	count int
@@ -53,14 +56,34 @@ type failure struct {
 type origin struct {
 	name string
 
-	mu      sync.Mutex
-	keys    map[keyID]*verdict
-	fails   map[keyID]*failure
+	mu sync.Mutex
+	// keys and fails are short: most origins have one key, replicated
+	// apps a few; slices keep a cached origin small.
+	keys    []*verdict
+	fails   []*failure
 	evicted bool
 }
 
-func newOrigin(name string) *origin {
-	return &origin{name: name, keys: map[keyID]*verdict{}, fails: map[keyID]*failure{}}
+func newOrigin(name string) *origin { return &origin{name: name} }
+
+// verdictOf returns k's verdict, lapsed or not, or nil. o.mu is held.
+func (o *origin) verdictOf(k keyID) *verdict {
+	for _, v := range o.keys {
+		if v.key == k {
+			return v
+		}
+	}
+	return nil
+}
+
+// failureOf returns k's failure record, or nil. o.mu is held.
+func (o *origin) failureOf(k keyID) *failure {
+	for _, f := range o.fails {
+		if f.key == k {
+			return f
+		}
+	}
+	return nil
 }
 
 // use registers conn with k's verdict when it is current at now, and
@@ -70,6 +93,9 @@ func (o *origin) use(k keyID, conn *tls.Conn, now time.Time) (ok, renew bool) {
 	o.mu.Lock()
 	v := o.current(k, now)
 	if v != nil && !o.evicted {
+		if v.conns == nil {
+			v.conns = map[*tls.Conn]struct{}{}
+		}
 		v.conns[conn] = struct{}{}
 		renew = o.dueLocked(k, v, now)
 	}
@@ -90,7 +116,7 @@ func (o *origin) dueLocked(k keyID, v *verdict, now time.Time) bool {
 	if v.refreshing || now.Before(v.refreshAt) {
 		return false
 	}
-	if f := o.fails[k]; f != nil && now.Before(f.until) {
+	if f := o.failureOf(k); f != nil && now.Before(f.until) {
 		return false // a renewal failed recently: the old verdict serves until it lapses
 	}
 	v.refreshing = true
@@ -99,7 +125,7 @@ func (o *origin) dueLocked(k keyID, v *verdict, now time.Time) bool {
 
 // current returns k's verdict when it has not lapsed at now. o.mu is held.
 func (o *origin) current(k keyID, now time.Time) *verdict {
-	v := o.keys[k]
+	v := o.verdictOf(k)
 	if v == nil || !now.Before(v.expires) {
 		return nil
 	}
@@ -119,7 +145,7 @@ func (o *origin) report(k keyID, now time.Time) *verify.Report {
 // unregister forgets a closed connection.
 func (o *origin) unregister(k keyID, conn *tls.Conn) {
 	o.mu.Lock()
-	if v := o.keys[k]; v != nil {
+	if v := o.verdictOf(k); v != nil {
 		delete(v.conns, conn)
 	}
 	o.mu.Unlock()
@@ -132,24 +158,22 @@ func (o *origin) unregister(k keyID, conn *tls.Conn) {
 func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if old := o.keys[k]; old != nil {
+	v.key = k
+	if old := o.verdictOf(k); old != nil {
 		v.conns = old.conns
+		o.dropLocked(k) // its connections stay open: they present k
 	}
-	if v.conns == nil {
-		v.conns = map[*tls.Conn]struct{}{}
-	}
-	o.keys[k] = v
-	delete(o.fails, k)
+	o.keys = append(o.keys, v)
+	o.fails = slices.DeleteFunc(o.fails, func(f *failure) bool { return f.key == k })
 	closing := o.expireLocked(now)
 	for len(o.keys) > max {
-		var first keyID
-		var at time.Time
-		for id, x := range o.keys {
-			if id != k && (at.IsZero() || x.expires.Before(at)) {
-				first, at = id, x.expires
+		first := o.keys[0]
+		for _, x := range o.keys {
+			if x.key != k && (first.key == k || x.expires.Before(first.expires)) {
+				first = x
 			}
 		}
-		closing = append(closing, o.dropLocked(first)...)
+		closing = append(closing, o.dropLocked(first.key)...)
 	}
 	return closing
 }
@@ -164,20 +188,21 @@ func (o *origin) expire(now time.Time) []*tls.Conn {
 
 func (o *origin) expireLocked(now time.Time) []*tls.Conn {
 	var closing []*tls.Conn
-	for k, v := range o.keys {
+	for _, v := range slices.Clone(o.keys) {
 		if !now.Before(v.expires) {
-			closing = append(closing, o.dropLocked(k)...)
+			closing = append(closing, o.dropLocked(v.key)...)
 		}
 	}
 	return closing
 }
 
+// dropLocked removes k's verdict and returns its connections.
 func (o *origin) dropLocked(k keyID) []*tls.Conn {
-	v := o.keys[k]
-	delete(o.keys, k)
+	v := o.verdictOf(k)
 	if v == nil {
 		return nil
 	}
+	o.keys = slices.DeleteFunc(o.keys, func(x *verdict) bool { return x == v })
 	closing := make([]*tls.Conn, 0, len(v.conns))
 	for c := range v.conns {
 		closing = append(closing, c)
@@ -188,7 +213,7 @@ func (o *origin) dropLocked(k keyID) []*tls.Conn {
 // renewed clears k's renewal mark after a renewal ended either way.
 func (o *origin) renewed(k keyID) {
 	o.mu.Lock()
-	if v := o.keys[k]; v != nil {
+	if v := o.verdictOf(k); v != nil {
 		v.refreshing = false
 	}
 	o.mu.Unlock()
@@ -198,7 +223,7 @@ func (o *origin) renewed(k keyID) {
 func (o *origin) failed(k keyID, now time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if f := o.fails[k]; f != nil && now.Before(f.until) {
+	if f := o.failureOf(k); f != nil && now.Before(f.until) {
 		return f.err
 	}
 	return nil
@@ -210,16 +235,13 @@ func (o *origin) failed(k keyID, now time.Time) error {
 func (o *origin) fail(k keyID, err error, now time.Time, base time.Duration, max int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	f := o.fails[k]
+	f := o.failureOf(k)
 	if f == nil {
 		if len(o.fails) >= max {
-			for id := range o.fails { // forget an arbitrary one: the map stays bounded
-				delete(o.fails, id)
-				break
-			}
+			o.fails = slices.Delete(o.fails, 0, 1) // forget the oldest: the list stays bounded
 		}
-		f = &failure{}
-		o.fails[k] = f
+		f = &failure{key: k}
+		o.fails = append(o.fails, f)
 	}
 	f.count++
 	d := base << min(f.count-1, 16)
@@ -236,8 +258,8 @@ func (o *origin) evict() []*tls.Conn {
 	defer o.mu.Unlock()
 	o.evicted = true
 	var closing []*tls.Conn
-	for k := range o.keys {
-		closing = append(closing, o.dropLocked(k)...)
+	for _, v := range slices.Clone(o.keys) {
+		closing = append(closing, o.dropLocked(v.key)...)
 	}
 	return closing
 }

@@ -103,6 +103,7 @@ func (x *run) local(raw []byte) error {
 	}
 	x.q = q
 	x.r.Quote = q
+	x.r.QuoteVersion, x.r.BodyType, x.r.Body = q.Header.Version, q.BodyType, q.Body
 	x.r.Debug = q.Body.Debug()
 	x.r.SEPTVEDisable = q.Body.SEPTVEDisable()
 
