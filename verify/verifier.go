@@ -11,9 +11,9 @@
 //
 // The DCAP checks live in the dcap_*.go files: the PCK chain
 // (dcap_chain.go), the pinned root (dcap_root.go), collateral
-// (dcap_collateral.go), the quote and QE signatures (dcap_signatures.go),
-// the QE identity (dcap_qe.go) and the TCB levels and statuses
-// (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
+// (dcap_collateral.go), revocation (dcap_revocation.go), the quote and QE
+// signatures (dcap_signatures.go), the QE identity (dcap_qe.go) and the
+// TCB levels and statuses (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
 // evidence_*.go files: the channel binding (evidence_binding.go), the event
 // log replay (evidence_replay.go), MR_CONFIG_ID and the compose
 // (evidence_compose.go). verification.go runs the checks in order and
@@ -155,25 +155,6 @@ func fetchError(err error) error {
 		return newError(KindCollateralMismatch, "collateral fetch", err)
 	}
 	return newError(KindCollateralUnavailable, "collateral fetch", err)
-}
-
-// checkRevocation checks the PCK chain against the collateral's CRLs: the
-// root CRL comes from the chain's root and does not list the intermediate,
-// the PCK CRL comes from the leaf's issuer and does not list the leaf.
-func checkRevocation(vc *verifiedCollateral, chain *pckChain) error {
-	if vc.rootCRLSigner != chain.root {
-		return mismatch(KindCollateralMismatch, "root ca crl", "issued by the PCK chain's root", "issued by another root")
-	}
-	if vc.rootCRL.revokes(chain.intermediate) {
-		return mismatch(KindRevoked, "pck chain: intermediate", "not revoked by the root CA CRL", "serial "+serialKey(chain.intermediate.SerialNumber)+" revoked")
-	}
-	if string(vc.pckCRL.issuer) != string(chain.leaf.RawIssuer) {
-		return mismatch(KindCollateralMismatch, "pck crl", "issued by "+chain.intermediate.Subject.CommonName, "issued by "+vc.pckCRL.issuerName)
-	}
-	if vc.pckCRL.revokes(chain.leaf) {
-		return mismatch(KindRevoked, "pck chain: leaf", "not revoked by the PCK CRL", "serial "+serialKey(chain.leaf.SerialNumber)+" revoked")
-	}
-	return nil
 }
 
 // checkPlatform checks that the TCB info is for the PCK certificate's

@@ -1,0 +1,126 @@
+package verify_test
+
+// Regression tests for the DCAP rules where the verifier departed from
+// Intel's Quote Verification Library (QVL). Each case says what QVL does;
+// the package doc says where the verifier stays stricter on purpose.
+
+import (
+	"bytes"
+	"crypto/x509"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/collateral"
+)
+
+// rekeyedCA is the seed of a PCK CA that has the name of the default PKI's
+// CA, is signed by the same root, but has a key of its own.
+var rekeyedCA = cvmtest.PKIOptions{IntermediateSeed: []byte("re-keyed PCK CA")}
+
+// failedAt asserts that check n is the one the report records as failed.
+func failedAt(n verify.CheckName) func(*testing.T, *cvmtest.PKI, *verify.Report) {
+	return func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) {
+		require.NotNil(t, r)
+		res, ok := r.Check(n)
+		require.True(t, ok, "check %s recorded", n)
+		assert.Equal(t, verify.Failed, res.Outcome, "check %s", n)
+	}
+}
+
+// onlyFirstCert returns the first PEM block of chain.
+func onlyFirstCert(chain []byte) []byte {
+	end := []byte("-----END CERTIFICATE-----\n")
+	return chain[:bytes.Index(chain, end)+len(end)]
+}
+
+func runCases(t *testing.T, cases []verifyCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t)
+		})
+	}
+}
+
+// TestQVLPCKCRLFromTheLeafIssuer: QVL verifies the PCK CRL with the key of
+// the intermediate that issued the PCK leaf in the quote's chain
+// (PckCertVerifier::verify, PckCrlVerifier::verify). A CRL that only bears
+// the leaf issuer's name, signed by another CA of that name, must not clear
+// a revoked leaf.
+func TestQVLPCKCRLFromTheLeafIssuer(t *testing.T) {
+	t.Parallel()
+	runCases(t, []verifyCase{
+		{name: "CRL of a same-name CA that did not issue the revoked leaf", revoke: (*cvmtest.PKI).RevokePCK,
+			editColl: func(t *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) {
+				other := testCollateral(t, sharedPKI(t, rekeyedCA), cvmtest.CollateralOptions{})
+				c.PCKCRL, c.PCKCRLIssuerChain = other.PCKCRL, other.PCKCRLIssuerChain
+			}, kind: verify.KindCollateralSignature, check: failedAt(verify.CheckRevocation)},
+		{name: "CRL of the leaf's CA lists the leaf", revoke: (*cvmtest.PKI).RevokePCK,
+			kind: verify.KindRevoked, check: failedAt(verify.CheckRevocation)},
+		{name: "CRL of a CA of another name", editColl: func(t *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) {
+			other := testCollateral(t, sharedPKI(t, cvmtest.PKIOptions{CA: collateral.CAProcessor}), cvmtest.CollateralOptions{})
+			c.PCKCRL, c.PCKCRLIssuerChain = other.PCKCRL, other.PCKCRLIssuerChain
+		}, kind: verify.KindCollateralMismatch, check: failedAt(verify.CheckRevocation)},
+	})
+}
+
+// TestQVLRootCRLFromTheChainRoot: QVL verifies the root CA CRL with the key
+// of the root of each chain it checks (PckCertVerifier::verify for the PCK
+// chain, TCBSigningChain::verify for the TCB signing chain), never by name
+// alone. With two trusted roots of one name, the root CRL of one must not
+// clear a TCB signing certificate the other revoked.
+func TestQVLRootCRLFromTheChainRoot(t *testing.T) {
+	t.Parallel()
+	signer := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
+	signer.RevokeTCBSigning()
+	quoterOpts := cvmtest.PKIOptions{Seed: []byte("another root of the same name")}
+	quoter := sharedPKI(t, quoterOpts)
+	require.Equal(t, signer.Root.RawSubject, quoter.Root.RawSubject)
+	signed := testCollateral(t, signer, cvmtest.CollateralOptions{})
+	trustBoth := func(_ *testing.T, _ *cvmtest.PKI, o *verify.Options) {
+		o.TrustedRoots = []*x509.Certificate{signer.Root, quoter.Root}
+	}
+	runCases(t, []verifyCase{
+		{name: "TCB signing chain checked against the root CRL of another root", pki: &quoterOpts,
+			editColl: func(_ *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) {
+				c.TCBInfo, c.TCBInfoSignature, c.TCBInfoIssuerChain = signed.TCBInfo, signed.TCBInfoSignature, signed.TCBInfoIssuerChain
+				c.QEIdentity, c.QEIdentitySignature, c.QEIdentityIssuerChain = signed.QEIdentity, signed.QEIdentitySignature, signed.QEIdentityIssuerChain
+			}, opts: trustBoth, kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+		{name: "PCK chain checked against the root CRL of another root", pki: &quoterOpts,
+			editColl: func(_ *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) {
+				c.RootCACRL = signed.RootCACRL
+			}, opts: trustBoth, kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+	})
+}
+
+// TestQVLIssuerChainLength: QVL requires the issuer chain of the TCB info
+// and of the QE identity to hold exactly two certificates, the signing
+// certificate and the root (EXPECTED_CERTIFICATE_COUNT_IN_TCB_CHAIN,
+// QuoteVerification.cpp), else STATUS_UNSUPPORTED_CERT_FORMAT. The bundle's
+// PCK CRL issuer chain, which the verifier checks as well, is held to the
+// same shape: the CA and the root.
+func TestQVLIssuerChainLength(t *testing.T) {
+	t.Parallel()
+	edit := func(f func(c *collateral.Collateral)) func(*testing.T, *cvmtest.PKI, *collateral.Collateral) {
+		return func(_ *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) { f(c) }
+	}
+	runCases(t, []verifyCase{
+		{name: "TCB info signed by the signing certificate alone", editColl: edit(func(c *collateral.Collateral) {
+			c.TCBInfoIssuerChain = onlyFirstCert(c.TCBInfoIssuerChain)
+		}), kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+		{name: "QE identity signed by the signing certificate alone", editColl: edit(func(c *collateral.Collateral) {
+			c.QEIdentityIssuerChain = onlyFirstCert(c.QEIdentityIssuerChain)
+		}), kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+		{name: "PCK CRL issuer chain of the CA alone", editColl: edit(func(c *collateral.Collateral) {
+			c.PCKCRLIssuerChain = onlyFirstCert(c.PCKCRLIssuerChain)
+		}), kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+		{name: "TCB info chain with the root twice", editColl: edit(func(c *collateral.Collateral) {
+			c.TCBInfoIssuerChain = append(bytes.Clone(c.TCBInfoIssuerChain), c.TCBInfoIssuerChain[len(onlyFirstCert(c.TCBInfoIssuerChain)):]...)
+		}), kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+	})
+}
