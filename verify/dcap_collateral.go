@@ -41,8 +41,9 @@ const (
 type verifiedCollateral struct {
 	tcbInfo    *collateral.TCBInfo
 	qeIdentity *collateral.QEIdentity
-	// qeLevels are the QE identity's levels, highest isvsvn first.
-	qeLevels []collateral.ISVTCBLevel
+	// platformLevels are the TCB info's platform levels in the order
+	// Intel's QVL matches them (dcap_levels.go), highest first.
+	platformLevels []collateral.TCBLevel
 	// moduleLevels holds each module identity's levels, highest isvsvn
 	// first, indexed like tcbInfo.TDXModuleIdentities.
 	moduleLevels [][]collateral.ISVTCBLevel
@@ -97,9 +98,11 @@ func (v *Verifier) checkCollateral(c *collateral.Collateral, now time.Time) (*ve
 		return nil, err
 	}
 
-	vc.qeLevels = sortedISVLevels(vc.qeIdentity.TCBLevels)
-	for _, m := range vc.tcbInfo.TDXModuleIdentities {
-		vc.moduleLevels = append(vc.moduleLevels, sortedISVLevels(m.TCBLevels))
+	if vc.platformLevels, err = platformLevelsInOrder(vc.tcbInfo.TCBLevels); err != nil {
+		return nil, err
+	}
+	if vc.moduleLevels, err = moduleLevelsInOrder(vc.tcbInfo.TDXModuleIdentities); err != nil {
+		return nil, err
 	}
 	vc.nextUpdate = earliest(earliest(vc.tcbInfo.NextUpdate, vc.qeIdentity.NextUpdate),
 		earliest(vc.pckCRL.nextUpdate, vc.rootCRL.nextUpdate))
@@ -359,13 +362,4 @@ func (v *Verifier) checkQEIdentityItem(c *collateral.Collateral, now time.Time, 
 	}
 	w.add(id.IssueDate, id.NextUpdate)
 	return id, nil
-}
-
-// sortedISVLevels returns a copy of levels ordered by isvsvn, highest first.
-func sortedISVLevels(levels []collateral.ISVTCBLevel) []collateral.ISVTCBLevel {
-	out := slices.Clone(levels)
-	slices.SortStableFunc(out, func(a, b collateral.ISVTCBLevel) int {
-		return int(b.TCB.ISVSVN) - int(a.TCB.ISVSVN)
-	})
-	return out
 }

@@ -68,8 +68,9 @@ func checkQEIdentity(id *collateral.QEIdentity, r *quote.EnclaveReport) error {
 	return nil
 }
 
-// matchISVLevel returns the first level, of levels sorted by isvsvn from
-// highest to lowest, whose isvsvn is at most svn; nil if there is none.
+// matchISVLevel returns the first level, in the order given, whose isvsvn
+// is at most svn; nil if there is none. QE identity levels are given in
+// their signed order, module levels highest isvsvn first (dcap_levels.go).
 func matchISVLevel(levels []collateral.ISVTCBLevel, svn uint16) *collateral.ISVTCBLevel {
 	for i := range levels {
 		if levels[i].TCB.ISVSVN <= svn {

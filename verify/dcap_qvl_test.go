@@ -7,6 +7,7 @@ package verify_test
 import (
 	"bytes"
 	"crypto/x509"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -95,6 +96,90 @@ func TestQVLRootCRLFromTheChainRoot(t *testing.T) {
 			editColl: func(_ *testing.T, _ *cvmtest.PKI, c *collateral.Collateral) {
 				c.RootCACRL = signed.RootCACRL
 			}, opts: trustBoth, kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+	})
+}
+
+// TestQVLQEIdentityLevelOrder: QVL takes the QE identity's levels in the
+// signed order and rates the QE by the first whose isvsvn is at or below
+// the QE's (EnclaveIdentityV2::getTcbStatus); it does not sort them.
+func TestQVLQEIdentityLevelOrder(t *testing.T) {
+	t.Parallel()
+	lowestFirst := func(id *collateral.QEIdentity) { slices.Reverse(id.TCBLevels) }
+	up, out := verify.StatusUpToDate, verify.StatusOutOfDate
+	runCases(t, []verifyCase{
+		{name: "levels lowest first rate an up-to-date QE by the first level at or below it",
+			coll: cvmtest.CollateralOptions{QEIdentity: lowestFirst}, accept: verify.Accept{Statuses: []verify.TCBStatus{up, out}},
+			status: out, check: statuses(up, up, out, "INTEL-SA-00837")},
+		{name: "levels highest first", status: up, check: statuses(up, up, up)},
+	})
+}
+
+// TestQVLPlatformLevelOrder: QVL orders the platform TCB levels with
+// TcbLevel::operator> (SGX component SVNs compared lexicographically, then
+// PCESVN, then TDX component SVNs), highest first, before matching
+// (TcbInfo::getTcbLevels, matchTcbLevels), whatever the signed order.
+func TestQVLPlatformLevelOrder(t *testing.T) {
+	t.Parallel()
+	up, out := verify.StatusUpToDate, verify.StatusOutOfDate
+	all := verify.Accept{Statuses: verify.Statuses()}
+	// A level whose first SGX component is above the UpToDate level's and
+	// whose second is below: lexicographically higher, listed second.
+	lexHigher := func(i *collateral.TCBInfo) {
+		l := i.TCBLevels[0]
+		l.TCB.SGXComponents = slices.Clone(l.TCB.SGXComponents)
+		l.TCB.SGXComponents[0].SVN++
+		l.TCB.SGXComponents[1].SVN--
+		l.TCBStatus = string(out)
+		i.TCBLevels = slices.Insert(i.TCBLevels, 1, l)
+	}
+	pck := mustPlatform(t, up).PCK
+	pck.CPUSVNComponents[0]++
+	pck.CPUSVN = pck.CPUSVNComponents
+	runCases(t, []verifyCase{
+		{name: "levels oldest first", coll: cvmtest.CollateralOptions{TCBInfo: func(i *collateral.TCBInfo) { slices.Reverse(i.TCBLevels) }},
+			accept: all, status: up, check: statuses(up, up, up)},
+		{name: "a lexicographically higher level listed second", pki: &cvmtest.PKIOptions{TCB: &pck},
+			coll: cvmtest.CollateralOptions{TCBInfo: lexHigher}, accept: all, status: out,
+			check: func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) { assert.Equal(t, out, r.PlatformTCBStatus) }},
+	})
+}
+
+// TestQVLDuplicateLevels: QVL refuses a TCB info with two platform levels
+// equal under TcbLevel::operator> ("Detected duplicated TCB levels",
+// TcbInfo.cpp) or a module identity with two levels of one isvsvn
+// ("Detected duplicated TDX Module Identity TCB levels",
+// TdxModuleIdentity.cpp). QE identity levels may repeat an isvsvn.
+func TestQVLDuplicateLevels(t *testing.T) {
+	t.Parallel()
+	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
+		return cvmtest.CollateralOptions{TCBInfo: f}
+	}
+	runCases(t, []verifyCase{
+		{name: "platform levels with the same SVNs", coll: tcbInfo(func(i *collateral.TCBInfo) {
+			l := i.TCBLevels[0]
+			l.TCBStatus, l.TCBDate = "Revoked", l.TCBDate.AddDate(0, 1, 0)
+			i.TCBLevels = append(i.TCBLevels, l)
+		}), kind: verify.KindCollateralMismatch, check: failedAt(verify.CheckCollateral)},
+		{name: "platform levels that differ only in a TDX SVN", coll: tcbInfo(func(i *collateral.TCBInfo) {
+			l := i.TCBLevels[0]
+			l.TCB.TDXComponents = slices.Clone(l.TCB.TDXComponents)
+			l.TCB.TDXComponents[15].SVN = 1
+			l.TCBStatus = "OutOfDate"
+			i.TCBLevels = append(i.TCBLevels, l)
+		}), status: verify.StatusUpToDate},
+		{name: "module levels with the same isvsvn", coll: tcbInfo(func(i *collateral.TCBInfo) {
+			for j := range i.TDXModuleIdentities {
+				m := &i.TDXModuleIdentities[j]
+				l := m.TCBLevels[0]
+				l.TCBStatus = "OutOfDate"
+				m.TCBLevels = append(m.TCBLevels, l)
+			}
+		}), kind: verify.KindCollateralMismatch, check: failedAt(verify.CheckCollateral)},
+		{name: "QE identity levels with the same isvsvn", coll: cvmtest.CollateralOptions{QEIdentity: func(id *collateral.QEIdentity) {
+			l := id.TCBLevels[0]
+			l.TCBStatus = "Revoked"
+			id.TCBLevels = append(id.TCBLevels, l)
+		}}, status: verify.StatusUpToDate},
 	})
 }
 

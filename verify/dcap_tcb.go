@@ -24,26 +24,26 @@ type tcbOutcome struct {
 // Intel's reference verifier does. The QE's identity is already checked.
 func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB, module int) (*tcbOutcome, error) {
 	body := &q.Body
-	// Check 5: the QE's level.
-	qeLevel := matchISVLevel(vc.qeLevels, q.QEReport.ISVSVN)
+	// Check 5: the QE's level, the levels taken in their signed order.
+	qeLevel := matchISVLevel(vc.qeIdentity.TCBLevels, q.QEReport.ISVSVN)
 	if qeLevel == nil {
 		return nil, mismatch(KindTCBNotSupported, "qe tcb level",
 			fmt.Sprintf("a QE identity level with isvsvn <= %d", q.QEReport.ISVSVN), "none")
 	}
 
-	// Check 6: the platform level.
-	sgxIdx, tdxIdx, err := matchPlatformLevel(vc.tcbInfo.TCBLevels, tcb, body.TEETCBSVN)
+	// Check 6: the platform level, the levels in Intel's order.
+	sgxIdx, tdxIdx, err := matchPlatformLevel(vc.platformLevels, tcb, body.TEETCBSVN)
 	if err != nil {
 		return nil, err
 	}
-	level := &vc.tcbInfo.TCBLevels[tdxIdx]
+	level := &vc.platformLevels[tdxIdx]
 	out := &tcbOutcome{
 		platform: TCBStatus(level.TCBStatus),
 		qe:       TCBStatus(qeLevel.TCBStatus),
 		tcbDate:  level.TCBDate,
 	}
-	out.outOfDateSince = outOfDateSince(vc.tcbInfo.TCBLevels, tdxIdx)
-	sgxStatus := TCBStatus(vc.tcbInfo.TCBLevels[sgxIdx].TCBStatus)
+	out.outOfDateSince = outOfDateSince(vc.platformLevels, tdxIdx)
+	sgxStatus := TCBStatus(vc.platformLevels[sgxIdx].TCBStatus)
 
 	// Check 7: the TDX module level.
 	var moduleAdvisories []string
@@ -98,11 +98,13 @@ func outOfDateSince(levels []collateral.TCBLevel, idx int) time.Time {
 	return since
 }
 
-// matchPlatformLevel walks the TCB levels newest first. The SGX level is the
-// first whose 16 SGX component SVNs and PCESVN are all at most the PCK
-// certificate's; the TDX level is the first from there on that also has
-// every TDX component SVN at most TEE_TCB_SVN, skipping bytes 0 and 1 (the
-// TDX module's own) when TEE_TCB_SVN[1] is not zero.
+// matchPlatformLevel walks the TCB levels in the order given, which is
+// Intel's (platformLevelsInOrder), as QVL's matchTcbLevels does
+// (AttestationLibrary/src/Verifiers/Checks/TcbLevelCheck.cpp). The SGX
+// level is the first whose 16 SGX component SVNs and PCESVN are all at
+// most the PCK certificate's; the TDX level is the first from there on
+// that also has every TDX component SVN at most TEE_TCB_SVN, skipping
+// bytes 0 and 1 (the TDX module's own) when TEE_TCB_SVN[1] is not zero.
 func matchPlatformLevel(levels []collateral.TCBLevel, tcb *pck.TCB, teeTCBSVN [16]byte) (sgxIdx, tdxIdx int, err error) {
 	sgxIdx = -1
 	for i := range levels {
@@ -207,7 +209,9 @@ func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) (int, er
 
 // matchModuleLevel returns the level of the running TDX module: among the
 // levels of its identity (major version TEE_TCB_SVN[1], found by
-// checkTDXModuleIdentity), the first whose isvsvn is at most TEE_TCB_SVN[0].
+// checkTDXModuleIdentity), highest isvsvn first, the first whose isvsvn is
+// at most TEE_TCB_SVN[0], as QVL's checkTdxModuleTcbStatus does
+// (AttestationLibrary/src/Verifiers/Checks/TdxModuleCheck.cpp).
 func matchModuleLevel(levels []collateral.ISVTCBLevel, teeTCBSVN [16]byte) (*collateral.ISVTCBLevel, error) {
 	l := matchISVLevel(levels, uint16(teeTCBSVN[0]))
 	if l == nil {
@@ -234,7 +238,9 @@ func checkRelaunch(vc *verifiedCollateral, svn2 [16]byte, sgx, tdx, module, qe T
 	if (tdx != StatusOutOfDate && tdx != StatusOutOfDateConfigurationNeeded) || module != StatusOutOfDate {
 		return tdx, nil
 	}
-	newest := &vc.tcbInfo.TCBLevels[0]
+	// QVL's "latest" level is the first in its order
+	// (TDRelaunchCheck.cpp: tcbInfo.getTcbLevels().begin()).
+	newest := &vc.platformLevels[0]
 	var moduleCurrent bool
 	if svn2[1] == 0 {
 		moduleCurrent = svn2[0] >= newest.TCB.TDXComponents[0].SVN
