@@ -7,6 +7,7 @@ package verify_test
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -30,6 +31,22 @@ func failedAt(n verify.CheckName) func(*testing.T, *cvmtest.PKI, *verify.Report)
 		require.True(t, ok, "check %s recorded", n)
 		assert.Equal(t, verify.Failed, res.Outcome, "check %s", n)
 	}
+}
+
+// editJSON decodes the signed JSON item *raw, lets edit change it, then
+// encodes it again and signs it with p's TCB signing key. It reaches what
+// the collateral structs cannot express: an empty array, a null, an SVN
+// out of range.
+func editJSON(t *testing.T, p *cvmtest.PKI, raw, sig *[]byte, edit func(map[string]any)) {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(*raw, &m))
+	edit(m)
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	s, err := p.SignCollateral(b)
+	require.NoError(t, err)
+	*raw, *sig = b, s
 }
 
 // onlyFirstCert returns the first PEM block of chain.
@@ -207,5 +224,86 @@ func TestQVLIssuerChainLength(t *testing.T) {
 		{name: "TCB info chain with the root twice", editColl: edit(func(c *collateral.Collateral) {
 			c.TCBInfoIssuerChain = append(bytes.Clone(c.TCBInfoIssuerChain), c.TCBInfoIssuerChain[len(onlyFirstCert(c.TCBInfoIssuerChain)):]...)
 		}), kind: verify.KindCollateralSignature, check: failedAt(verify.CheckCollateral)},
+	})
+}
+
+// TestQVLTDXModuleIdentity: QVL compares MRSIGNERSEAM with the mrsigner of
+// the TCB info's tdxModule, or of the tdxModuleIdentities entry of the
+// module's major version, and requires SEAMATTRIBUTES to be zero and equal
+// to that entry's attributes, applying no mask (QuoteVerifier::verify,
+// step 4.1.2.4.11). Its TCB info parser requires tdxModule in a TDX TCB
+// info and refuses an empty tdxModuleIdentities (TcbInfo::parsePartV3).
+func TestQVLTDXModuleIdentity(t *testing.T) {
+	t.Parallel()
+	signer := bytes.Repeat([]byte{0xAB}, 48)
+	var signerSEAM [48]byte
+	copy(signerSEAM[:], signer)
+	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
+		return cvmtest.CollateralOptions{TCBInfo: f}
+	}
+	everyModule := func(f func(signer, attrs, mask []byte)) cvmtest.CollateralOptions {
+		return tcbInfo(func(i *collateral.TCBInfo) {
+			f(i.TDXModule.MRSigner, i.TDXModule.Attributes, i.TDXModule.AttributesMask)
+			for j := range i.TDXModuleIdentities {
+				m := &i.TDXModuleIdentities[j]
+				f(m.MRSigner, m.Attributes, m.AttributesMask)
+			}
+		})
+	}
+	signedBy := everyModule(func(s, _, _ []byte) { copy(s, signer) })
+	attrsUnderZeroMask := everyModule(func(_, a, m []byte) { a[0], m[0] = 0x01, 0x00 })
+	// A module major version of 0 selects tdxModule; the platform's TDX
+	// components then count from byte 0.
+	major0 := mustPlatform(t, verify.StatusUpToDate).TEETCBSVN
+	major0[0], major0[1] = 3, 0
+	module := failedAt(verify.CheckTDXModule)
+	runCases(t, []verifyCase{
+		{name: "module identity with another signer, quote signed by it", coll: signedBy,
+			quote: cvmtest.QuoteOptions{MRSignerSEAM: signerSEAM}, status: verify.StatusUpToDate},
+		{name: "tdxModule with another signer, quote signed by it", coll: signedBy,
+			quote: cvmtest.QuoteOptions{MRSignerSEAM: signerSEAM, TEETCBSVN: major0}, status: verify.StatusUpToDate},
+		{name: "module identity with another signer, quote signed by Intel", coll: signedBy,
+			kind: verify.KindTDXModuleMismatch, check: module},
+		{name: "module identity attributes not zero under a zero mask", coll: attrsUnderZeroMask,
+			kind: verify.KindTDXModuleMismatch, check: module},
+		{name: "tdxModule attributes not zero under a zero mask", coll: attrsUnderZeroMask,
+			quote: cvmtest.QuoteOptions{TEETCBSVN: major0}, kind: verify.KindTDXModuleMismatch, check: module},
+		{name: "SEAMATTRIBUTES outside the mask", coll: everyModule(func(_, a, m []byte) { m[7] = 0x7F }),
+			quote: cvmtest.QuoteOptions{SEAMAttributes: [8]byte{7: 0x80}}, kind: verify.KindTDXModuleMismatch, check: module},
+		{name: "TCB info without tdxModule", coll: tcbInfo(func(i *collateral.TCBInfo) { i.TDXModule = nil }),
+			kind: verify.KindCollateralMismatch, check: failedAt(verify.CheckCollateral)},
+		{name: "TCB info with an empty tdxModuleIdentities", quote: cvmtest.QuoteOptions{TEETCBSVN: major0},
+			editColl: func(t *testing.T, p *cvmtest.PKI, c *collateral.Collateral) {
+				editJSON(t, p, &c.TCBInfo, &c.TCBInfoSignature, func(m map[string]any) { m["tdxModuleIdentities"] = []any{} })
+			}, kind: verify.KindCollateralMismatch, check: failedAt(verify.CheckCollateral)},
+		{name: "TCB info without tdxModuleIdentities, module major version 0", quote: cvmtest.QuoteOptions{TEETCBSVN: major0},
+			coll: tcbInfo(func(i *collateral.TCBInfo) { i.TDXModuleIdentities = nil }), status: verify.StatusUpToDate},
+	})
+}
+
+// TestQVLQEIdentityMasks: QVL masks the QE report's MISCSELECT and
+// ATTRIBUTES and compares the result with the QE identity's values as they
+// are (EnclaveReportVerifier::verify), so an identity bit outside its mask
+// can never match.
+func TestQVLQEIdentityMasks(t *testing.T) {
+	t.Parallel()
+	qeIdentity := func(f func(*collateral.QEIdentity)) cvmtest.CollateralOptions {
+		return cvmtest.CollateralOptions{QEIdentity: f}
+	}
+	qe := failedAt(verify.CheckQEIdentity)
+	runCases(t, []verifyCase{
+		{name: "identity MISCSELECT bit outside its mask", coll: qeIdentity(func(id *collateral.QEIdentity) {
+			id.MiscSelect, id.MiscSelectMask = []byte{1, 0, 0, 0}, []byte{0, 0, 0, 0}
+		}), kind: verify.KindQEIdentityMismatch, check: qe},
+		{name: "identity ATTRIBUTES bit outside its mask", coll: qeIdentity(func(id *collateral.QEIdentity) {
+			id.Attributes[8] = 0x01
+		}), kind: verify.KindQEIdentityMismatch, check: qe},
+		{name: "report MISCSELECT bit outside the mask", coll: qeIdentity(func(id *collateral.QEIdentity) {
+			id.MiscSelectMask = []byte{0xFE, 0xFF, 0xFF, 0xFF}
+		}), quote: cvmtest.QuoteOptions{QEMiscSelect: 1}, status: verify.StatusUpToDate},
+		{name: "report ATTRIBUTES bits outside the mask", quote: cvmtest.QuoteOptions{QEAttributes: [16]byte{0x15, 8: 0x03}},
+			status: verify.StatusUpToDate},
+		{name: "report MISCSELECT bit under the mask", quote: cvmtest.QuoteOptions{QEMiscSelect: 1},
+			kind: verify.KindQEIdentityMismatch, check: qe},
 	})
 }

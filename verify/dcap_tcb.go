@@ -174,33 +174,33 @@ func moduleIdentity(info *collateral.TCBInfo, major byte) int {
 }
 
 // checkTDXModuleIdentity compares MRSIGNERSEAM and SEAMATTRIBUTES with the
-// module the TCB info expects: its tdxModule, or, when TEE_TCB_SVN[1] names
-// a module major version, that version's identity, whose index in
-// info.TDXModuleIdentities it returns (-1 for tdxModule). As in Intel's
-// reference verifier SEAMATTRIBUTES must also be zero.
+// module the TCB info expects: its tdxModule (which ParseTCBInfo requires
+// of a TDX TCB info), or, when TEE_TCB_SVN[1] names a module major
+// version, that version's identity, whose index in
+// info.TDXModuleIdentities it returns (-1 for tdxModule). It compares as
+// Intel's QVL does (QuoteVerifier::verify, step 4.1.2.4.11): MRSIGNERSEAM
+// equal to the module's mrsigner, and every SEAMATTRIBUTES byte zero and
+// equal to the module's attributes byte. QVL applies no attributesMask, so
+// neither does this: a TCB info whose module attributes are not zero
+// matches no quote.
 func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) (int, error) {
 	const check = "tdx module"
-	var signer, attrs, mask []byte
+	signer, attrs := info.TDXModule.MRSigner, info.TDXModule.Attributes
 	i := -1
 	if major := body.TEETCBSVN[1]; major > 0 {
 		if i = moduleIdentity(info, major); i < 0 {
 			return -1, mismatch(KindTDXModuleMismatch, check+" identity", fmt.Sprintf("TDX_%02X in the TCB info", major), "none")
 		}
 		m := &info.TDXModuleIdentities[i]
-		signer, attrs, mask = m.MRSigner, m.Attributes, m.AttributesMask
-	} else {
-		if info.TDXModule == nil {
-			return -1, mismatch(KindCollateralMismatch, "tcb info: tdxModule", "a TDX module identity", "none")
-		}
-		signer, attrs, mask = info.TDXModule.MRSigner, info.TDXModule.Attributes, info.TDXModule.AttributesMask
+		signer, attrs = m.MRSigner, m.Attributes
 	}
 	if string(signer) != string(body.MRSignerSEAM[:]) {
 		return -1, mismatch(KindTDXModuleMismatch, check+": mrsignerseam", hex.EncodeToString(signer), hex.EncodeToString(body.MRSignerSEAM[:]))
 	}
 	for j, b := range body.SEAMAttributes {
-		if b != 0 || b&mask[j] != attrs[j]&mask[j] {
+		if b != 0 || b != attrs[j] {
 			return -1, mismatch(KindTDXModuleMismatch, check+": seamattributes",
-				"zero, and "+hex.EncodeToString(attrs)+" under mask "+hex.EncodeToString(mask),
+				"zero, as are the TCB info's attributes (found "+hex.EncodeToString(attrs)+")",
 				hex.EncodeToString(body.SEAMAttributes[:]))
 		}
 	}

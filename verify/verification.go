@@ -193,9 +193,6 @@ func (x *run) collateral(ctx context.Context) error {
 		return err
 	}
 	module, err := checkTDXModuleIdentity(vc.tcbInfo, &x.q.Body)
-	if err == nil {
-		err = checkSEAM(&x.q.Body)
-	}
 	if err := step(CheckTDXModule, err); err != nil {
 		return err
 	}
