@@ -40,12 +40,17 @@ func serialKey(n *big.Int) string {
 // Intel's QVL requires of the CRL of each CA it checks revocation against
 // (PckCrlVerifier::verify). The signature was verified with the signer's
 // key, so it verifies with ca's exactly when the two keys are equal; this
-// costs no signature check per quote. A CRL of a CA of another name is
+// costs no signature check per quote, and when the signer is ca's very
+// certificate, as for Intel's collateral, no key comparison either. A CRL
+// of a CA of another name is
 // collateral_mismatch; one under ca's name signed with another key, such as
 // a re-keyed CA's or a forger's, is collateral_signature.
 func (crl *verifiedCRL) from(check string, ca *x509.Certificate) error {
 	if !bytes.Equal(crl.issuer, ca.RawSubject) {
 		return mismatch(KindCollateralMismatch, check, "issued by "+ca.Subject.CommonName, "issued by "+crl.issuerName)
+	}
+	if bytes.Equal(crl.signer.Raw, ca.Raw) {
+		return nil
 	}
 	if k, ok := ca.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(crl.signer.PublicKey) {
 		return &Error{Kind: KindCollateralSignature, Check: check,
