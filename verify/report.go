@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/hex"
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -88,12 +87,4 @@ type Report struct {
 	// each passed, failed or skipped with the reason. A check that did not
 	// run is never reported as passed.
 	Checks []CheckResult
-}
-
-// tdAttributesHex is the quote's TDATTRIBUTES in hex, or "" without a quote.
-func (r *Report) tdAttributesHex() string {
-	if r.Quote == nil {
-		return ""
-	}
-	return hex.EncodeToString(r.Quote.Body.TDAttributes[:])
 }
