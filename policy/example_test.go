@@ -38,6 +38,8 @@ func Example() {
 	// Output:
 	// may accept: [UpToDate SWHardeningNeeded OutOfDate]
 	// violates tcb.allow_debug
+	// violates td.attributes
+	// violates td.xfam
 	// violates platform
 	// violates os_image_hashes
 	// violates app.compose_files

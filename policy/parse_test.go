@@ -333,4 +333,6 @@ func TestExampleFile(t *testing.T) {
 	assert.Equal(t, Duration(30*24*time.Hour), p.TCB.OutOfDateGrace)
 	assert.Len(t, p.Platform, 1)
 	assert.Len(t, p.App.KeyProviders, 1)
+	assert.Equal(t, List[Hex]{{0, 0, 0, 0x10, 0, 0, 0, 0}}, p.TD.Attributes)
+	assert.Nil(t, p.TD.MRServiceTD, "the default: no service TD")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/internal/testvectors"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
@@ -75,6 +76,20 @@ func TestCheckServiceTD(t *testing.T) {
 	err := verify.CheckServiceTD(&quote.Body{MRServiceTD: [48]byte{47: 1}})
 	e := requireKind(t, err, verify.KindServiceTD)
 	assert.Equal(t, "zero (no service TD bound)", e.Expected)
+}
+
+// TestTDRulesAcceptRealDstackTDs: the default rules accept the TDs of the
+// real dstack quotes (SEPT_VE_DISABLE alone, TD 1.0).
+func TestTDRulesAcceptRealDstackTDs(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"quote-report.json", "tdx-lite-getquote.json"} {
+		t.Run(name, func(t *testing.T) {
+			q := parsed(t, testvectors.Quote(t, "dstack", name))
+			assert.Equal(t, attrs(28), q.Body.TDAttributes)
+			assert.NoError(t, verify.CheckTDAttributes(q.Body.TDAttributes, false))
+			assert.NoError(t, verify.CheckServiceTD(&q.Body))
+		})
+	}
 }
 
 // TestVerifyTDConfiguration: Verify's default acceptance refuses TDs the

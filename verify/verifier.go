@@ -20,6 +20,17 @@
 // records each in Report.Checks. The wire protocol (paths, REPORTDATA,
 // documents) is package wire; the parsers are the subpackages quote, pck,
 // collateral, eventlog and compose.
+//
+// # The TD's own configuration
+//
+// Intel's QVL checks none of the TD report's own fields (TDATTRIBUTES,
+// XFAM, MROWNER, MROWNERCONFIG, MRSERVICETD). This package is stricter by
+// default, in Accept and in package policy unless a policy's td section
+// states what it accepts: CheckTDAttributes refuses DEBUG (unless allowed)
+// and the rest of the TD-under-debug group (bits 1-7), MIGRATABLE, TPA and
+// the bits the TDX module reserves, and requires SEPT_VE_DISABLE, which
+// every Linux TD sets; CheckServiceTD refuses a TD with a service TD bound.
+// Every real dstack TD seen so far (SEPT_VE_DISABLE alone, TD 1.0) passes.
 package verify
 
 import (
