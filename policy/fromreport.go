@@ -100,8 +100,10 @@ func refuse(r *verify.Report) error {
 			return fmt.Errorf("policy: %w: expected a TCB that is not revoked, found %s status Revoked", ErrRefusedReport, part.name)
 		}
 	}
+	// The TD-under-debug bits are those CheckTDAttributes refuses as a
+	// debug TD; its other refusals a policy may accept explicitly.
 	a := r.Quote.Body.TDAttributes
-	if r.Debug || a[0] != 0 {
+	if r.Debug || verify.KindOf(verify.CheckTDAttributes(a, false)) == verify.KindDebugTD {
 		return fmt.Errorf("policy: %w: expected a TD not under debug (TDATTRIBUTES bits 0-7 clear), found TDATTRIBUTES %s",
 			ErrRefusedReport, hex.EncodeToString(a[:]))
 	}
