@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/cvmgate/cvmgate/verify"
@@ -9,15 +10,19 @@ import (
 )
 
 // FromReport returns the strictest policy the report's CVM satisfies: its
-// exact TCB status, debug only if the TD is a debug TD, its MRTD and
-// RTMR0-2, its OS image hash, compose hash, app id and key provider where
-// the event log has them, pinned images if every service is pinned, its
-// channel binding, and max_age 1h. It is a starting point to review, not a
-// policy to deploy unread: it trusts exactly what was measured.
+// exact TCB status, its exact TDATTRIBUTES, XFAM, MROWNER, MROWNERCONFIG
+// and (when not zero) MRSERVICETD, its MRTD and RTMR0-2, its OS image
+// hash, compose hash, app id and key provider where the event log has
+// them, pinned images if every service is pinned, its channel binding,
+// and max_age 1h. It is a starting point to review, not a policy to deploy
+// unread: it trusts exactly what was measured.
 //
 // The report must carry a quote and dstack evidence whose event log was
 // replayed to RTMR3 and which was verified with a channel binding;
-// otherwise the error matches ErrIncompleteReport.
+// otherwise the error matches ErrIncompleteReport. FromReport writes no
+// policy that accepts a revoked TCB or a TD under debug (DEBUG or another
+// bit of TDATTRIBUTES 0-7): for such a report the error matches
+// ErrRefusedReport.
 func FromReport(r *verify.Report) (*Policy, error) {
 	switch {
 	case r == nil:
@@ -31,11 +36,20 @@ func FromReport(r *verify.Report) (*Policy, error) {
 	case r.Dstack.Binding == "":
 		return nil, incomplete("a checked channel binding", "none")
 	}
+	if err := refuse(r); err != nil {
+		return nil, err
+	}
 	b := &r.Body
 	id := &r.Dstack.Identity
 	p := &Policy{
 		Version: Version,
-		TCB:     TCB{Accept: List[verify.TCBStatus]{r.TCBStatus}, AllowDebug: r.Debug},
+		TCB:     TCB{Accept: List[verify.TCBStatus]{r.TCBStatus}},
+		TD: TD{
+			Attributes:    List[Hex]{clone(b.TDAttributes[:])},
+			XFAM:          List[Hex]{clone(b.XFAM[:])},
+			MROwner:       List[Hex]{clone(b.MROwner[:])},
+			MROwnerConfig: List[Hex]{clone(b.MROwnerConfig[:])},
+		},
 		Platform: List[Platform]{{
 			MRTD:  clone(b.MRTD[:]),
 			RTMR0: clone(b.RTMR[0][:]),
@@ -44,6 +58,9 @@ func FromReport(r *verify.Report) (*Policy, error) {
 		}},
 		Channel:     Channel{Binding: r.Dstack.Binding},
 		Attestation: Attestation{MaxAge: DefaultMaxAge},
+	}
+	if b.MRServiceTD != ([48]byte{}) {
+		p.TD.MRServiceTD = List[Hex]{clone(b.MRServiceTD[:])}
 	}
 	if id.OSImageHash != nil {
 		p.OSImageHashes = List[Hex]{clone(id.OSImageHash)}
@@ -67,6 +84,30 @@ func FromReport(r *verify.Report) (*Policy, error) {
 		return nil, fmt.Errorf("%w: %w", ErrIncompleteReport, err)
 	}
 	return p, nil
+}
+
+// refuse returns an error matching ErrRefusedReport when r shows a CVM
+// no policy should accept: a revoked TCB, or a TD under debug.
+func refuse(r *verify.Report) error {
+	for _, part := range []struct {
+		name   string
+		status verify.TCBStatus
+	}{
+		{"TCB", r.TCBStatus}, {"platform", r.PlatformTCBStatus},
+		{"TDX module", r.TDXModuleTCBStatus}, {"QE", r.QETCBStatus},
+	} {
+		if part.status == verify.StatusRevoked {
+			return fmt.Errorf("policy: %w: expected a TCB that is not revoked, found %s status Revoked", ErrRefusedReport, part.name)
+		}
+	}
+	// The TD-under-debug bits are those CheckTDAttributes refuses as a
+	// debug TD; its other refusals a policy may accept explicitly.
+	a := r.Body.TDAttributes
+	if r.Debug || verify.KindOf(verify.CheckTDAttributes(a, false)) == verify.KindDebugTD {
+		return fmt.Errorf("policy: %w: expected a TD not under debug (TDATTRIBUTES bits 0-7 clear), found TDATTRIBUTES %s",
+			ErrRefusedReport, hex.EncodeToString(a[:]))
+	}
+	return nil
 }
 
 func incomplete(expected, found string) error {

@@ -149,6 +149,19 @@ func TestParseRejects(t *testing.T) {
 		{"empty platform entry", "version: 1\n" + app + "platform: [{}]\n", "platform[0]: expected at least one of"},
 		{"key provider without name", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{id: ab}]}\n", "app.key_providers[0].name"},
 		{"key provider without id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: kms}]}\n", "app.key_providers[0].id"},
+		{"key provider with an empty id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: kms, id: \"\"}]}\n", `app.key_providers[0].id: expected the provider id in hex (only the none provider has "")`},
+		{"none key provider with an id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: none, id: ab}]}\n", `app.key_providers[0].id: expected "" for the none provider`},
+
+		// TD.
+		{"td attributes 7 bytes", "version: 1\n" + app + "td: {attributes: [" + hexOf(0, 7) + "]}\n", "td.attributes[0]: expected 8 bytes (16 hex digits), found 7 bytes"},
+		{"td attributes with DEBUG, debug refused", "version: 1\n" + app + "td: {attributes: [\"0000001000000000\", \"0100001000000000\"]}\n",
+			"td.attributes[1]: expected no DEBUG bit while tcb.allow_debug is false"},
+		{"td xfam 9 bytes", "version: 1\n" + app + "td: {xfam: [" + hexOf(1, 9) + "]}\n", "td.xfam[0]: expected 8 bytes"},
+		{"td mrowner 32 bytes", "version: 1\n" + app + "td: {mrowner: [" + h32 + "]}\n", "td.mrowner[0]: expected 48 bytes"},
+		{"td mrownerconfig empty", "version: 1\n" + app + "td: {mrownerconfig: [\"\"]}\n", "td.mrownerconfig[0]: expected 48 bytes"},
+		{"td mrservicetd 47 bytes", "version: 1\n" + app + "td: {mrservicetd: [" + hexOf(1, 47) + "]}\n", "td.mrservicetd[0]: expected 48 bytes"},
+		{"td unknown key", "version: 1\n" + app + "td: {mr_owner: [" + h48 + "]}\n", "field mr_owner not found"},
+		{"td null", "version: 1\n" + app + "td: ~\n", "td: expected a value"},
 
 		// The app must be checked, or any app accepted explicitly.
 		{"no app section", "version: 1\n", "app: expected compose_hashes, compose_files or app_ids"},
@@ -320,4 +333,6 @@ func TestExampleFile(t *testing.T) {
 	assert.Equal(t, Duration(30*24*time.Hour), p.TCB.OutOfDateGrace)
 	assert.Len(t, p.Platform, 1)
 	assert.Len(t, p.App.KeyProviders, 1)
+	assert.Equal(t, List[Hex]{{0, 0, 0, 0x10, 0, 0, 0, 0}}, p.TD.Attributes)
+	assert.Nil(t, p.TD.MRServiceTD, "the default: no service TD")
 }

@@ -21,6 +21,8 @@ type Policy struct {
 	Version int `yaml:"version" json:"version"`
 	// TCB says which TCB statuses and TD attributes are accepted.
 	TCB TCB `yaml:"tcb" json:"tcb"`
+	// TD says which configurations of the TD itself are accepted.
+	TD TD `yaml:"td,omitempty" json:"td,omitzero"`
 	// Platform lists accepted boot measurements; one entry must match.
 	Platform List[Platform] `yaml:"platform,omitempty" json:"platform,omitzero"`
 	// OSImageHashes lists accepted dstack OS image hashes (32 bytes each),
@@ -39,11 +41,41 @@ type TCB struct {
 	// Accept lists the converged TCB statuses accepted without condition.
 	// Nil means [UpToDate]; StatusUnknown is accepted only when listed.
 	Accept List[verify.TCBStatus] `yaml:"accept,omitempty" json:"accept,omitzero"`
-	// OutOfDateGrace accepts OutOfDate for this long after the platform fell
-	// out of date (see the package documentation). Zero gives no grace.
+	// OutOfDateGrace accepts OutOfDate and OutOfDateConfigurationNeeded
+	// for this long after each out-of-date part (platform, TDX module, QE)
+	// fell out of date, when the status without them is accepted (see the
+	// package documentation). Zero gives no grace.
 	OutOfDateGrace Duration `yaml:"out_of_date_grace,omitempty" json:"out_of_date_grace,omitzero"`
 	// AllowDebug accepts TDs with the DEBUG attribute. Never in production.
 	AllowDebug bool `yaml:"allow_debug" json:"allow_debug"`
+}
+
+// TD is the td section: the TD's own configuration, from its TD report.
+// Values are hex of the report's bytes as the quote carries them, so
+// TDATTRIBUTES and XFAM are little-endian: SEPT_VE_DISABLE (bit 28) alone
+// is "0000001000000000". (Intel's appraisal policies write them as
+// big-endian numbers, "0000000010000000".) Lists follow the List rule,
+// except where a nil list applies a default rule.
+type TD struct {
+	// Attributes lists the accepted TDATTRIBUTES values (8 bytes each).
+	// Nil applies the default rule, verify.CheckTDAttributes. DEBUG is
+	// judged by tcb.allow_debug as well, so an entry with DEBUG set needs
+	// allow_debug: true.
+	Attributes List[Hex] `yaml:"attributes,omitempty" json:"attributes,omitzero"`
+	// XFAM lists accepted XFAM values (8 bytes each): the extended CPU
+	// state the TD may use.
+	XFAM List[Hex] `yaml:"xfam,omitempty" json:"xfam,omitzero"`
+	// MROwner lists accepted MROWNER values (48 bytes each), an id of the
+	// TD's owner that the host sets when it creates the TD.
+	MROwner List[Hex] `yaml:"mrowner,omitempty" json:"mrowner,omitzero"`
+	// MROwnerConfig lists accepted MROWNERCONFIG values (48 bytes each),
+	// owner-defined configuration the host sets when it creates the TD.
+	MROwnerConfig List[Hex] `yaml:"mrownerconfig,omitempty" json:"mrownerconfig,omitzero"`
+	// MRServiceTD lists accepted MRSERVICETD values (48 bytes each), the
+	// measurement of the service TDs bound to a TD 1.5 (zero when none is,
+	// and in a TD 1.0 report). Nil applies the default rule,
+	// verify.CheckServiceTD: it must be zero.
+	MRServiceTD List[Hex] `yaml:"mrservicetd,omitempty" json:"mrservicetd,omitzero"`
 }
 
 // Platform is one accepted set of boot measurements. Every field given
@@ -85,11 +117,17 @@ func (a *App) checksCompose() bool { return a.ComposeHashes != nil || a.ComposeF
 
 // KeyProvider is an accepted key provider.
 type KeyProvider struct {
-	// Name is the provider kind, such as "kms" or "local-sgx".
+	// Name is the provider kind, such as "kms", "local-sgx" or "none".
 	Name string `yaml:"name" json:"name"`
-	// ID is the provider id; for a KMS, its root key's SPKI.
+	// ID is the provider id; for a KMS, its root key's SPKI. It is empty
+	// for KeyProviderNone and only for it.
 	ID Hex `yaml:"id" json:"id"`
 }
+
+// KeyProviderNone is the key provider dstack logs, as {"name":"none",
+// "id":""}, for a CVM that has none: it makes random keys on every boot,
+// persists and shares none, and no KMS authorizes it.
+const KeyProviderNone = "none"
 
 // Channel is the channel section.
 type Channel struct {

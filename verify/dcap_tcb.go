@@ -14,8 +14,12 @@ import (
 // tcbOutcome is how the collateral rates a quote's TCB (checks 5 to 8).
 type tcbOutcome struct {
 	final, platform, module, qe TCBStatus
-	tcbDate, outOfDateSince     time.Time
+	tcbDate                     time.Time
 	advisories                  []string
+
+	// platformSince, moduleSince and qeSince are set for the parts whose
+	// own level is out of date (dcap_outofdate.go).
+	platformSince, moduleSince, qeSince time.Time
 }
 
 // evaluateTCB rates the platform, the TDX module (module is its index in
@@ -42,7 +46,12 @@ func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB, module in
 		qe:       TCBStatus(qeLevel.TCBStatus),
 		tcbDate:  level.TCBDate,
 	}
-	out.outOfDateSince = outOfDateSince(vc.platformLevels, tdxIdx)
+	if platformOutOfDate(out.platform) {
+		out.platformSince = outOfDateSince(vc.platformLevels, tdxIdx)
+	}
+	if out.qe == StatusOutOfDate {
+		out.qeSince = isvOutOfDateSince(vc.qeIdentity.TCBLevels, qeLevel)
+	}
 	sgxStatus := TCBStatus(vc.platformLevels[sgxIdx].TCBStatus)
 
 	// Check 7: the TDX module level.
@@ -54,6 +63,9 @@ func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB, module in
 			return nil, err
 		}
 		out.module = TCBStatus(ml.TCBStatus)
+		if out.module == StatusOutOfDate {
+			out.moduleSince = isvOutOfDateSince(vc.moduleLevels[module], ml)
+		}
 		moduleAdvisories = ml.AdvisoryIDs
 		// Check 8: converge with the module.
 		status = converge(status, out.module)

@@ -412,6 +412,15 @@ func TestSyntheticEvidenceRejected(t *testing.T) {
 			kind: verify.KindDuplicateEvent, check: `"app-id"`,
 		},
 		{
+			name: "key-provider with a duplicate key",
+			edit: func(sc *evScenario) {
+				sc.genuine = evClone(sc.genuine)
+				i := evIndexOf(t, sc.genuine, "key-provider")
+				sc.genuine[i] = eventlog.NewRuntimeEvent("key-provider", []byte(`{"name":"kms","id":"3059","name":"none"}`))
+			},
+			kind: verify.KindEventLogMalformed, check: "identity",
+		},
+		{
 			name: "missing system-ready",
 			edit: func(sc *evScenario) {
 				id := f.identity(nil)

@@ -203,7 +203,8 @@ func (x *run) collateral(ctx context.Context) error {
 	}
 	r.TCBStatus, r.PlatformTCBStatus, r.TDXModuleTCBStatus, r.QETCBStatus = tcb.final, tcb.platform, tcb.module, tcb.qe
 	r.AdvisoryIDs = tcb.advisories
-	r.TCBDate, r.OutOfDateSince = tcb.tcbDate, tcb.outOfDateSince
+	r.TCBDate, r.OutOfDateSince = tcb.tcbDate, tcb.outOfDateSince()
+	r.PlatformOutOfDateSince, r.TDXModuleOutOfDateSince, r.QEOutOfDateSince = tcb.platformSince, tcb.moduleSince, tcb.qeSince
 	return nil
 }
 

@@ -107,6 +107,17 @@
 //     both to be zero, which is what Intel's TCB infos publish for its
 //     modules.
 //   - Quote size. A quote over 64 KiB, padding included, is refused.
+//
+// # The TD's own configuration
+//
+// Intel's QVL checks none of the TD report's own fields (TDATTRIBUTES,
+// XFAM, MROWNER, MROWNERCONFIG, MRSERVICETD). This package is stricter by
+// default, in Accept and in package policy unless a policy's td section
+// states what it accepts: CheckTDAttributes refuses DEBUG (unless allowed)
+// and the rest of the TD-under-debug group (bits 1-7), MIGRATABLE, TPA and
+// the bits the TDX module reserves, and requires SEPT_VE_DISABLE, which
+// every Linux TD sets; CheckServiceTD refuses a TD with a service TD bound.
+// Every real dstack TD seen so far (SEPT_VE_DISABLE alone, TD 1.0) passes.
 package verify
 
 import (
