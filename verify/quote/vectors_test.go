@@ -103,14 +103,6 @@ var realVectors = []realVector{
 // "extra bytes(only for testing purpose)" trailer starts.
 const goTDXGuestQuoteLen = 4935
 
-// unhex decodes a hex constant of a test table.
-func unhex(tb testing.TB, s string) []byte {
-	tb.Helper()
-	b, err := hex.DecodeString(s)
-	require.NoError(tb, err)
-	return b
-}
-
 func TestParseRealVectors(t *testing.T) {
 	for _, v := range realVectors {
 		t.Run(v.name, func(t *testing.T) {
