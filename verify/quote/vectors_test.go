@@ -34,9 +34,9 @@ type realVector struct {
 	qeCPUSVN        string
 }
 
-// realVectors lists the shared vectors; the go-tdx-guest quote is its
-// embedded SPR quote cut before its non-zero test trailer (see
-// TestParseGoTDXGuestTrailer).
+// realVectors lists the real quotes: those in testdata/vectors, and
+// go-tdx-guest's embedded SPR quote cut before its non-zero test trailer
+// (see TestParseGoTDXGuestTrailer).
 var realVectors = []realVector{
 	{
 		name:          "dcap-qvl tdx_quote",
