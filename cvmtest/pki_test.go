@@ -233,11 +233,9 @@ func (f *fatalRecorder) Fatal(args ...any) {
 // of real quotes: same names, same extensions (by OID and criticality),
 // same entries in the SGX extension.
 func TestPKIShapeMatchesIntel(t *testing.T) {
-	real := map[string][]byte{"go-tdx-guest SPR quote": testdata.RawQuote}
-	if _, err := testvectors.Find(); err != nil {
-		t.Logf("comparing with go-tdx-guest's quote only: real TDX vectors not found: %v", err)
-	} else {
-		real["dcap-qvl tdx_quote"] = testvectors.Read(t, "dcap-qvl", "tdx_quote")
+	real := map[string][]byte{
+		"go-tdx-guest SPR quote": testdata.RawQuote,
+		"dcap-qvl tdx_quote":     testvectors.Read(t, "dcap-qvl", "tdx_quote"),
 	}
 	p := mustDefaultPKI(t)
 	ours := parsePEMCerts(t, p.PCKChainPEM)

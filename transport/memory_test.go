@@ -44,9 +44,6 @@ func verifiedReport(t testing.TB) *verify.Report {
 // TestMemoryOf10000Origins measures what the Transport keeps for 10,000
 // verified origins, each with its own compact report, and prints it.
 func TestMemoryOf10000Origins(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures memory; not in -short")
-	}
 	const n = 10000
 	full := verifiedReport(t)
 
