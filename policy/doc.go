@@ -29,6 +29,8 @@
 //	  app_ids: [<hex>]
 //	  key_providers: [{name: kms, id: <hex>}]  # or {name: none, id: ""}
 //	  require_pinned_images: true
+//	  allowed_scripts:           # scripts require_pinned_images accepts
+//	    - {kind: pre_launch_script, sha256: <hex>}
 //	  any: false
 //	channel:
 //	  binding: spki              # spki (default), ratls or none
@@ -50,6 +52,29 @@
 // logs {"name":"none","id":""} for a CVM that has no key provider (its keys
 // are random on every boot and no KMS authorizes it). A document whose
 // first character is "{" is read as JSON and must be valid JSON.
+//
+// # Pinned images and scripts
+//
+// app.require_pinned_images accepts an app compose only when what it runs
+// is shown pinned by the compose hash: the docker-compose runner (or bash,
+// whose bash_script is then the whole application), at least one service,
+// every service's image named by digest (image@sha256:...) and none built
+// in the CVM, no docker-compose construct that brings in content from
+// outside the compose (a top-level include, an extends of another file, a
+// custom tag such as !reset), and no allowed_envs name through which the
+// deployer's environment changes the code dstack runs (BASH_ENV,
+// LD_PRELOAD, PATH, COMPOSE_FILE, APP_COMPOSE_FILE and others; see
+// compose.App.CodeEnvs). Every script dstack runs as root beside the
+// images (init_script, pre_launch_script, even when empty, and the bash
+// runner's bash_script) must be listed in app.allowed_scripts by its kind
+// and the SHA-256 of its exact text. allowed_scripts is not an allowlist
+// of its own: it only narrows require_pinned_images, so absent and empty
+// both accept no script, and listing scripts without require_pinned_images
+// is a load error. FromReport lists the scripts the CVM carries; read them
+// before deploying the policy, since each runs as root and may fetch and
+// run anything. env_file, configs and secrets read from files, and ${VAR}
+// interpolation, change what the images see, not which images run, and are
+// not judged.
 //
 // # TCB status and grace
 //

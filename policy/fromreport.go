@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/compose"
@@ -13,9 +14,11 @@ import (
 // exact TCB status, its exact TDATTRIBUTES, XFAM, MROWNER, MROWNERCONFIG
 // and (when not zero) MRSERVICETD, its MRTD and RTMR0-2, its OS image
 // hash, compose hash, app id and key provider where the event log has
-// them, pinned images if every service is pinned, its channel binding,
-// and max_age 1h. It is a starting point to review, not a policy to deploy
-// unread: it trusts exactly what was measured.
+// them, require_pinned_images if the app compose passes it once its
+// scripts are listed in allowed_scripts, its channel binding, and max_age
+// 1h. It is a starting point to review, not a policy to deploy unread: it
+// trusts exactly what was measured, the text of the scripts it lists
+// included.
 //
 // The report must carry a quote and dstack evidence whose event log was
 // replayed to RTMR3 and which was verified with a channel binding;
@@ -79,7 +82,12 @@ func FromReport(r *verify.Report) (*Policy, error) {
 		}
 		p.App.KeyProviders = List[KeyProvider]{{Name: kp.Name, ID: kid}}
 	}
-	p.App.RequirePinnedImages = allPinned(r.Dstack.Compose)
+	if c := r.Dstack.Compose; c != nil {
+		p.App.RequirePinnedImages, p.App.AllowedScripts = true, scriptsOf(c)
+		if len(p.App.checkPinned(c, nil)) > 0 {
+			p.App.RequirePinnedImages, p.App.AllowedScripts = false, nil
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrIncompleteReport, err)
 	}
@@ -114,17 +122,16 @@ func incomplete(expected, found string) error {
 	return fmt.Errorf("policy: %w: expected %s, found %s", ErrIncompleteReport, expected, found)
 }
 
-// allPinned reports whether c is present, has services and every one is pinned.
-func allPinned(c *compose.App) bool {
-	if c == nil || len(c.Services) == 0 {
-		return false
-	}
-	for _, s := range c.Services {
-		if !s.Pinned {
-			return false
+// scriptsOf lists each script of c once, by kind and hash.
+func scriptsOf(c *compose.App) []AllowedScript {
+	var out []AllowedScript
+	for _, s := range c.Scripts {
+		as := AllowedScript{Kind: s.Kind, SHA256: clone(s.SHA256[:])}
+		if !slices.ContainsFunc(out, func(o AllowedScript) bool { return o.Kind == as.Kind && bytes.Equal(o.SHA256, as.SHA256) }) {
+			out = append(out, as)
 		}
 	}
-	return true
+	return out
 }
 
 func clone(b []byte) Hex { return Hex(bytes.Clone(b)) }

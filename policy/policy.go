@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // Version is the only policy file version this package reads.
@@ -102,11 +103,23 @@ type App struct {
 	AppIDs List[Hex] `yaml:"app_ids,omitempty" json:"app_ids,omitzero"`
 	// KeyProviders lists accepted key providers (the key-provider event).
 	KeyProviders List[KeyProvider] `yaml:"key_providers,omitempty" json:"key_providers,omitzero"`
-	// RequirePinnedImages refuses any compose service whose image is not
-	// pinned by digest. It needs the app compose in the evidence, with at
-	// least one docker-compose service: a compose that runs none shows
+	// RequirePinnedImages refuses an app compose whose code is not shown
+	// pinned: a compose service whose image is not pinned by digest or is
+	// built, a runner other than docker-compose (bash is accepted when its
+	// bash_script is), a script dstack runs as root that AllowedScripts
+	// does not list, a docker-compose construct that brings in content the
+	// compose hash does not cover, or an allowed_envs name that lets the
+	// deployer's environment change the code dstack runs. It needs the app
+	// compose in the evidence, with at least one docker-compose service
+	// under the docker-compose runner: a compose that runs none shows
 	// nothing pinned.
 	RequirePinnedImages bool `yaml:"require_pinned_images" json:"require_pinned_images"`
+	// AllowedScripts lists the scripts RequirePinnedImages accepts, each by
+	// its kind and the SHA-256 of its exact text. It is not an allowlist
+	// of its own: it only narrows RequirePinnedImages, so absent and empty
+	// both accept no script, and it must be empty unless
+	// RequirePinnedImages is set.
+	AllowedScripts []AllowedScript `yaml:"allowed_scripts,omitempty" json:"allowed_scripts,omitempty"`
 	// Any must be true for a policy that checks neither compose nor app
 	// id, and false otherwise.
 	Any bool `yaml:"any" json:"any"`
@@ -114,6 +127,15 @@ type App struct {
 
 // checksCompose reports whether the compose hash is checked.
 func (a *App) checksCompose() bool { return a.ComposeHashes != nil || a.ComposeFiles != nil }
+
+// AllowedScript is a script that app.require_pinned_images accepts.
+type AllowedScript struct {
+	// Kind is where the script is: init_script, pre_launch_script or
+	// bash_script.
+	Kind compose.ScriptKind `yaml:"kind" json:"kind"`
+	// SHA256 is the SHA-256 of the script's exact text (32 bytes).
+	SHA256 Hex `yaml:"sha256" json:"sha256"`
+}
 
 // KeyProvider is an accepted key provider.
 type KeyProvider struct {

@@ -8,13 +8,14 @@ import (
 	"strconv"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // Sizes of the measured values a policy names.
 const (
 	measurementSize = 48 // MRTD, RTMR, MROWNER, MROWNERCONFIG, MRSERVICETD
 	tdFieldSize     = 8  // TDATTRIBUTES, XFAM
-	hashSize        = 32 // OS image hash, compose hash
+	hashSize        = 32 // OS image hash, compose hash, script hash
 	appIDSize       = 20
 )
 
@@ -112,6 +113,17 @@ func (v *validator) app(a *App) {
 		case k.Name != KeyProviderNone && len(k.ID) == 0:
 			v.add(fmt.Sprintf("app.key_providers[%d].id", i), `the provider id in hex (only the none provider has "")`, "none")
 		}
+	}
+	for i, sc := range a.AllowedScripts {
+		if !slices.Contains(compose.ScriptKinds(), sc.Kind) {
+			v.add(fmt.Sprintf("app.allowed_scripts[%d].kind", i), fmt.Sprintf("one of %v", compose.ScriptKinds()), quoteShort(string(sc.Kind)))
+		}
+		if len(sc.SHA256) != hashSize {
+			v.badLength(fmt.Sprintf("app.allowed_scripts[%d].sha256", i), sc.SHA256, hashSize)
+		}
+	}
+	if len(a.AllowedScripts) > 0 && !a.RequirePinnedImages {
+		v.add("app.allowed_scripts", "no scripts unless require_pinned_images is true, the only rule they narrow", fmt.Sprintf("%d scripts", len(a.AllowedScripts)))
 	}
 	checks := a.checksCompose() || a.AppIDs != nil
 	switch {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // runPolicyInit implements "cvmgate policy init": verify a CVM's evidence,
@@ -58,7 +60,7 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	for _, w := range policyWarnings(report) {
+	for _, w := range policyWarnings(report, pol) {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if *out == "" {
@@ -80,7 +82,7 @@ func (recordAll) Check(*verify.Report) error { return nil }
 
 // policyWarnings lists what a generated policy accepts that deserves a
 // second look before it is deployed.
-func policyWarnings(r *verify.Report) []string {
+func policyWarnings(r *verify.Report, pol *policy.Policy) []string {
 	var ws []string
 	if r.TCBStatus != verify.StatusUpToDate {
 		ws = append(ws, fmt.Sprintf("the policy accepts TCB status %s, not only UpToDate", r.TCBStatus))
@@ -102,9 +104,36 @@ func policyWarnings(r *verify.Report) []string {
 		ws = append(ws, "no app compose was checked (pass --info): images were not reviewed")
 	} else {
 		for _, s := range c.Services {
-			if !s.Pinned {
+			switch {
+			case s.Build:
+				ws = append(ws, fmt.Sprintf("service %s is built in the CVM (build:), not pinned by digest", s.Name))
+			case !s.Pinned:
 				ws = append(ws, fmt.Sprintf("service %s runs image %s, not pinned by digest", s.Name, s.Image))
 			}
+		}
+		ws = append(ws, scriptWarnings(c, pol)...)
+	}
+	return ws
+}
+
+// scriptWarnings asks for a review of each script the app compose makes
+// dstack run as root: the policy accepts the scripts it lists by hash.
+func scriptWarnings(c *compose.App, pol *policy.Policy) []string {
+	var ws []string
+	for _, s := range c.Scripts {
+		lines := strings.Count(s.Text, "\n")
+		if s.Text != "" && !strings.HasSuffix(s.Text, "\n") {
+			lines++
+		}
+		unit := "lines"
+		if lines == 1 {
+			unit = "line"
+		}
+		what := fmt.Sprintf("the app compose's %s (sha256 %x, %d %s) runs as root beside the images", s.Kind, s.SHA256, lines, unit)
+		if len(pol.App.AllowedScripts) > 0 {
+			ws = append(ws, what+": app.allowed_scripts accepts it; read it before deploying the policy")
+		} else {
+			ws = append(ws, what+": require_pinned_images is off")
 		}
 	}
 	return ws
