@@ -65,25 +65,24 @@ func (t *Transport) attest(o *origin, pol *policy.Policy, k keyID, conn *tls.Con
 		t.observe(ev)
 		return err
 	}
-	ev.Report = t.pinVerdict(o, k, report, pol, start)
+	t.pinVerdict(o, k, report, pol, start)
+	ev.Report = report
 	t.observe(ev)
 	return nil
 }
 
-// pinVerdict pins k with the compact form of report. The verdict lapses at
-// the earliest of the report's ValidUntil and the policy's max_age from
-// when the attestation started, and is due for renewal after
-// 1-refreshLead of that lifetime.
-func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *policy.Policy, start time.Time) *verify.Report {
-	c := Compact(report)
+// pinVerdict pins k with the Verdict of report. The verdict lapses at the
+// earliest of the report's ValidUntil and the policy's max_age from when
+// the attestation started, and is due for renewal after 1-refreshLead of
+// that lifetime.
+func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *policy.Policy, start time.Time) {
 	expires := start.Add(time.Duration(pol.Attestation.MaxAge))
 	if !report.ValidUntil.IsZero() && report.ValidUntil.Before(expires) {
 		expires = report.ValidUntil
 	}
 	life := expires.Sub(start)
-	v := &verdict{report: c, expires: expires, refreshAt: start.Add(life - time.Duration(float64(life)*t.cfg.refreshLead))}
+	v := &verdict{Verdict: newVerdict(o.name, k, report, expires), refreshAt: start.Add(life - time.Duration(float64(life)*t.cfg.refreshLead))}
 	closeAll(o.pin(k, v, t.cfg.now(), t.cfg.maxKeys))
-	return c
 }
 
 // fetchAndVerify gets the attestation (with a fresh nonce) and the info
@@ -232,7 +231,7 @@ func (t *Transport) renew(o *origin, k keyID) {
 				t.logf("renewal: connect", o.name, k, err)
 				return
 			}
-			if got != k && o.report(got, t.cfg.now()) != nil {
+			if got != k && o.verdict(got, t.cfg.now()) != nil {
 				// Another replica whose key is current: try again.
 				cancel()
 				conn.Close()

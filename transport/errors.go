@@ -55,8 +55,9 @@ type Attestation struct {
 	// SubjectPublicKeyInfo, "" when the attestation failed before a key
 	// was seen.
 	SPKISHA256 string
-	// Report is the verified report, compacted (see Verdict); nil on
-	// failure.
+	// Report is the full verified report, quote and event log included,
+	// for an audit log to keep; nil on failure. The Transport itself keeps
+	// only a Verdict.
 	Report *verify.Report
 	// Err is the failure, an *AttestationError; nil on success.
 	Err error

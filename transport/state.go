@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/cvmgate/cvmgate/verify"
 )
 
 // keyID is the SHA-256 of a TLS leaf's DER SubjectPublicKeyInfo: what the
@@ -29,12 +27,12 @@ func keyOf(cs *tls.ConnectionState) (keyID, []byte, bool) {
 	return sha256.Sum256(spki), spki, true
 }
 
-// verdict is an attested key of an origin: its compact report, when it
-// lapses, when to renew it, and the connections that present it.
+// verdict is an attested key of an origin: what is kept of its report,
+// when it lapses (Verdict.Expires), when to renew it, and the connections
+// that present it.
 type verdict struct {
+	Verdict
 	key        keyID
-	report     *verify.Report
-	expires    time.Time
 	refreshAt  time.Time
 	refreshing bool
 	conns      map[*tls.Conn]struct{}
@@ -126,18 +124,18 @@ func (o *origin) dueLocked(k keyID, v *verdict, now time.Time) bool {
 // current returns k's verdict when it has not lapsed at now. o.mu is held.
 func (o *origin) current(k keyID, now time.Time) *verdict {
 	v := o.verdictOf(k)
-	if v == nil || !now.Before(v.expires) {
+	if v == nil || !now.Before(v.Expires) {
 		return nil
 	}
 	return v
 }
 
-// report returns the report of k's current verdict, or nil.
-func (o *origin) report(k keyID, now time.Time) *verify.Report {
+// verdict returns k's current verdict, or nil.
+func (o *origin) verdict(k keyID, now time.Time) *Verdict {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if v := o.current(k, now); v != nil {
-		return v.report
+		return &v.Verdict
 	}
 	return nil
 }
@@ -169,7 +167,7 @@ func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
 	for len(o.keys) > max {
 		first := o.keys[0]
 		for _, x := range o.keys {
-			if x.key != k && (first.key == k || x.expires.Before(first.expires)) {
+			if x.key != k && (first.key == k || x.Expires.Before(first.Expires)) {
 				first = x
 			}
 		}
@@ -189,7 +187,7 @@ func (o *origin) expire(now time.Time) []*tls.Conn {
 func (o *origin) expireLocked(now time.Time) []*tls.Conn {
 	var closing []*tls.Conn
 	for _, v := range slices.Clone(o.keys) {
-		if !now.Before(v.expires) {
+		if !now.Before(v.Expires) {
 			closing = append(closing, o.dropLocked(v.key)...)
 		}
 	}

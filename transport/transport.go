@@ -142,8 +142,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if k, _, ok := keyOf(resp.TLS); ok {
 		if o, ok := t.origins.Peek(name); ok {
-			if r := o.report(k, now); r != nil {
-				resp.Request = resp.Request.WithContext(context.WithValue(resp.Request.Context(), reportKey{}, r))
+			if v := o.verdict(k, now); v != nil {
+				resp.Request = resp.Request.WithContext(context.WithValue(resp.Request.Context(), verdictKey{}, v))
 			}
 			if o.due(k, now) {
 				t.renew(o, k)
@@ -160,19 +160,20 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// reportKey is the context key under which RoundTrip leaves the verified
-// report on the request of the response.
-type reportKey struct{}
+// verdictKey is the context key under which RoundTrip leaves the verdict
+// on the request of the response.
+type verdictKey struct{}
 
-// ReportFor returns the verified report of the CVM key behind resp, a
-// response of a Transport, for audit logs. The report is compact (see
-// Compact). It returns false for a response of another RoundTripper.
-func ReportFor(resp *http.Response) (*verify.Report, bool) {
+// VerdictFor returns the verdict of the CVM key behind resp, a response of
+// a Transport, for audit logs: which CVM answered and how it was judged.
+// The Verdict is shared with the Transport and must not be modified. It
+// returns false for a response of another RoundTripper.
+func VerdictFor(resp *http.Response) (*Verdict, bool) {
 	if resp == nil || resp.Request == nil {
 		return nil, false
 	}
-	r, ok := resp.Request.Context().Value(reportKey{}).(*verify.Report)
-	return r, ok
+	v, ok := resp.Request.Context().Value(verdictKey{}).(*Verdict)
+	return v, ok
 }
 
 // Client returns an http.Client that sends every request through t.

@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"sync"
@@ -34,12 +35,14 @@ func TestFirstContactAttestsThenPins(t *testing.T) {
 			resp, body := get(t, client, c.srv.URL+"/hello")
 			assert.Equal(t, "hello /hello", body)
 			assert.Equal(t, map[bool]int{false: 1, true: 2}[h2], resp.ProtoMajor)
-			r, ok := transport.ReportFor(resp)
+			v, ok := transport.VerdictFor(resp)
 			require.True(t, ok)
-			assert.Equal(t, verify.StatusUpToDate, r.TCBStatus)
-			require.NotNil(t, r.Dstack)
-			assert.Equal(t, verify.BindingSPKI, r.Dstack.Binding)
-			assert.Nil(t, r.Dstack.Events, "the compact report keeps no event log")
+			assert.Equal(t, verify.StatusUpToDate, v.TCBStatus)
+			assert.Equal(t, verify.BindingSPKI, v.Binding)
+			h := c.app.ComposeHash()
+			assert.Equal(t, h[:], v.ComposeHash)
+			assert.Equal(t, sha256.Sum256(c.srv.Certificate().RawSubjectPublicKeyInfo), v.SPKISHA256)
+			assert.Equal(t, c.srv.URL, v.Origin)
 			for range 100 {
 				get(t, client, c.srv.URL+"/again")
 			}
