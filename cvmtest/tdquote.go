@@ -12,8 +12,9 @@ import (
 //
 // Measurement fields (MRTD, RTMRs, REPORTDATA, attributes and the like) are
 // used as given, zero included. Fields whose zero value no verifier would
-// accept (TEETCBSVN, the QE identity fields, QESVN) take a default instead;
-// to put a literal zero there, edit the result of QuoteStruct and Resign it.
+// accept (TEETCBSVN, TDAttributes, the QE identity fields, QESVN) take a
+// default instead; to put a literal zero there, edit the result of
+// QuoteStruct and Resign it.
 type QuoteOptions struct {
 	// Version is quote.Version4 (the default) or quote.Version5.
 	Version uint16
@@ -21,7 +22,7 @@ type QuoteOptions struct {
 	// quote.BodyTypeTD15 (the default for v5). Leave it zero for v4.
 	BodyType uint16
 
-	// TD report fields.
+	// TD report fields. A zero TDAttributes means DefaultTDAttributes.
 	ReportData     [64]byte
 	MRTD           [48]byte
 	RTMRs          [4][48]byte
@@ -138,7 +139,7 @@ func (p *PKI) buildQuote(o QuoteOptions) (*quote.Quote, error) {
 		MRSEAM:         o.MRSEAM,
 		MRSignerSEAM:   o.MRSignerSEAM,
 		SEAMAttributes: o.SEAMAttributes,
-		TDAttributes:   o.TDAttributes,
+		TDAttributes:   or(o.TDAttributes, DefaultTDAttributes),
 		XFAM:           o.XFAM,
 		MRTD:           o.MRTD,
 		MRConfigID:     o.MRConfigID,
@@ -196,6 +197,10 @@ func (p *PKI) buildQuote(o QuoteOptions) (*quote.Quote, error) {
 	BindQEReport(q)
 	return q, nil
 }
+
+// DefaultTDAttributes is the TDATTRIBUTES of the default quote:
+// SEPT_VE_DISABLE (bit 28) set and nothing else, as in real dstack TDs.
+var DefaultTDAttributes = [8]byte{3: 0x10}
 
 // or returns v, or def where v is the zero value.
 func or[T comparable](v, def T) T {

@@ -24,8 +24,9 @@ func BenchmarkCheck(b *testing.B) {
 // BenchmarkCheckViolations is the cost of a report that breaks every rule.
 func BenchmarkCheckViolations(b *testing.B) {
 	p, r := mustParse(b, testPolicyYAML), testReport()
-	r.TCBStatus, r.Debug = verify.StatusRevoked, true
-	r.Quote.Body.MRTD[0] = 0
+	r.TCBStatus = verify.StatusRevoked
+	setDebug(r)
+	r.Body.MRTD[0] = 0
 	r.Dstack.Identity.AppID = nil
 	r.Dstack.Binding = verify.BindingNone
 	b.ReportAllocs()

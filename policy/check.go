@@ -22,6 +22,7 @@ func (p *Policy) Check(r *verify.Report) error {
 	}
 	var vs []error
 	vs = p.checkTCB(r, vs)
+	vs = p.checkTD(r, vs)
 	vs = p.checkPlatform(r, vs)
 	vs = p.checkOSImage(r, vs)
 	vs = p.checkApp(r, vs)

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/verify"
@@ -45,30 +46,69 @@ func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
 		vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: found})
 	}
 	if a.RequirePinnedImages {
-		vs = checkPinned(d.Compose, vs)
+		vs = a.checkPinned(d.Compose, vs)
 	}
 	return vs
 }
 
-const pinnedExpected = "images pinned by digest (image@sha256:...)"
+const pinnedExpected = "images pinned by digest (image@sha256:...) and no other code but app.allowed_scripts"
 
-// checkPinned reports every service whose image is not pinned by digest.
-func checkPinned(c *compose.App, vs []error) []error {
-	if c == nil {
-		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no app compose in the evidence"})
+// checkPinned reports everything in c that keeps its code from being shown
+// pinned: the runner, scripts not in allowed_scripts, constructs that bring
+// in outside content, allowed_envs that change the code, and services
+// whose image is not pinned by digest or is built.
+func (a *App) checkPinned(c *compose.App, vs []error) []error {
+	add := func(found string) {
+		vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: found})
 	}
-	if len(c.Services) == 0 {
-		// A compose without docker-compose services (a bash runner, a
-		// pre-launch script) may fetch anything: nothing shows it pinned.
-		return append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected, Found: "no docker-compose services in the app compose"})
+	if c == nil {
+		add("no app compose in the evidence")
+		return vs
+	}
+	switch c.Runner {
+	case compose.RunnerDockerCompose:
+		if len(c.Services) == 0 {
+			// Nothing but scripts, which may fetch anything, would run.
+			add("no docker-compose services in the app compose")
+		}
+	case compose.RunnerBash:
+		// The bash_script is the application: it passes when it is
+		// listed in allowed_scripts, below.
+	case "":
+		add("no runner in the app compose")
+	default:
+		add("runner " + quoteShort(c.Runner) + ", not docker-compose")
+	}
+	for _, s := range c.Scripts {
+		if !a.acceptsScript(s) {
+			add(fmt.Sprintf("%s with sha256 %x, not in app.allowed_scripts", s.Kind, s.SHA256))
+		}
+	}
+	for _, k := range c.Constructs {
+		add(fmt.Sprintf("%s at line %d of the docker-compose file, content the compose hash does not cover", k.Name, k.Line))
+	}
+	for _, e := range c.CodeEnvs() {
+		add("allowed_envs " + quoteShort(e) + ", which lets the deployer's environment change the code dstack runs")
 	}
 	for _, s := range c.Services {
-		if !s.Pinned {
-			vs = append(vs, &Violation{Rule: "app.require_pinned_images", Expected: pinnedExpected,
-				Found: "service " + quoteShort(s.Name) + " with image " + quoteShort(s.Image)})
+		switch {
+		case s.Build:
+			add("service " + quoteShort(s.Name) + " built in the CVM (build:)")
+		case !s.Pinned:
+			add("service " + quoteShort(s.Name) + " with image " + quoteShort(s.Image))
 		}
 	}
 	return vs
+}
+
+// acceptsScript reports whether allowed_scripts lists s's kind and hash.
+func (a *App) acceptsScript(s compose.Script) bool {
+	for _, as := range a.AllowedScripts {
+		if as.Kind == s.Kind && bytes.Equal(as.SHA256, s.SHA256[:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // composeRule names the rule a compose mismatch breaks.

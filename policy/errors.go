@@ -13,6 +13,10 @@ var (
 	// ErrIncompleteReport matches a FromReport failure: the report lacks
 	// evidence any policy needs.
 	ErrIncompleteReport = errors.New("report lacks the evidence a policy needs")
+	// ErrRefusedReport matches a FromReport refusal: the report shows a
+	// CVM that no policy should accept (a revoked TCB, a TD under debug),
+	// so no policy is written for it.
+	ErrRefusedReport = errors.New("report shows a CVM no policy should accept")
 
 	errNotRegular = errors.New("not a regular file")
 )

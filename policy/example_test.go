@@ -22,13 +22,14 @@ func Example() {
 	// 30-day grace.
 	fmt.Println("may accept:", p.AcceptedStatuses())
 
-	// A report as verify returns it; this one is of a debug TD that runs
-	// some other app over an unbound channel.
+	// A report as verify returns it; this one is of a debug TD (DEBUG and
+	// SEPT_VE_DISABLE set) that runs some other app over an unbound channel.
 	report := &verify.Report{
-		Quote:     &quote.Quote{},
-		TCBStatus: verify.StatusUpToDate,
-		Debug:     true,
-		Dstack:    &verify.Dstack{Binding: verify.BindingNone},
+		QuoteVersion: quote.Version4,
+		Body:         quote.Body{TDAttributes: [8]byte{0: 0x01, 3: 0x10}},
+		TCBStatus:    verify.StatusUpToDate,
+		Debug:        true,
+		Dstack:       &verify.Dstack{Binding: verify.BindingNone},
 	}
 	if err := p.Check(report); err != nil {
 		for _, v := range policy.Violations(err) {
@@ -38,6 +39,8 @@ func Example() {
 	// Output:
 	// may accept: [UpToDate SWHardeningNeeded OutOfDate]
 	// violates tcb.allow_debug
+	// violates td.attributes
+	// violates td.xfam
 	// violates platform
 	// violates os_image_hashes
 	// violates app.compose_files
@@ -49,8 +52,13 @@ func Example() {
 
 // Write the strictest policy a verified CVM satisfies, to review and edit.
 func ExampleFromReport() {
+	// A dstack TD: SEPT_VE_DISABLE set, and the XFAM of real dstack TDs.
 	report := &verify.Report{
-		Quote:     &quote.Quote{},
+		QuoteVersion: quote.Version4,
+		Body: quote.Body{
+			TDAttributes: [8]byte{3: 0x10},
+			XFAM:         [8]byte{0xe7, 0x02, 0x06},
+		},
 		TCBStatus: verify.StatusUpToDate,
 		Dstack:    &verify.Dstack{RTMRReplayed: [4]bool{true, true, true, true}, Binding: verify.BindingSPKI},
 	}
@@ -74,6 +82,15 @@ func ExampleFromReport() {
 	//   accept:
 	//     - UpToDate
 	//   allow_debug: false
+	// td:
+	//   attributes:
+	//     - "0000001000000000"
+	//   xfam:
+	//     - "e702060000000000"
+	//   mrowner:
+	//     - "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	//   mrownerconfig:
+	//     - "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
 	// platform:
 	//   - mrtd: "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
 	//     rtmr0: "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"

@@ -20,6 +20,8 @@ func FuzzParse(f *testing.F) {
 		"version: 1\napp: &a {any: true}\nx: *a\n",
 		"version: 1\n---\nversion: 2\n",
 		"{\n\t\"version\": 1\n}",
+		"version: 1\ntcb: {allow_debug: true}\ntd: {attributes: [\"0100001000000000\"], xfam: [e702060000000000], mrservicetd: [" + hexOf(0, 48) + "]}\n" +
+			"app: {app_ids: [" + hexOf(4, 20) + "], key_providers: [{name: none, id: \"\"}]}\n",
 	}
 	if data, err := os.ReadFile("../testdata/policy/example.yaml"); err == nil {
 		seeds = append(seeds, string(data))

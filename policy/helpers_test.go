@@ -33,14 +33,21 @@ func composeHash() []byte {
 // testReport returns a report of an UpToDate, non-debug dstack CVM with
 // an spki-bound channel and pinned images. Measurements are fills:
 // MRTD 0x11, RTMR0-2 0x20-0x22, OS image 0x33, app id 0x44, KMS id 0x55.
+// Its TD attributes and XFAM are those of real dstack TDs (tdAttributes,
+// tdXFAM); MROWNER and MROWNERCONFIG are 0x77 and 0x78.
 func testReport() *verify.Report {
-	q := &quote.Quote{}
-	copy(q.Body.MRTD[:], fill(0x11, 48))
+	var b quote.Body
+	b.TDAttributes = tdAttributes
+	b.XFAM = tdXFAM
+	copy(b.MROwner[:], fill(0x77, 48))
+	copy(b.MROwnerConfig[:], fill(0x78, 48))
+	copy(b.MRTD[:], fill(0x11, 48))
 	for i := range 4 {
-		copy(q.Body.RTMR[i][:], fill(byte(0x20+i), 48))
+		copy(b.RTMR[i][:], fill(byte(0x20+i), 48))
 	}
 	return &verify.Report{
-		Quote:             q,
+		QuoteVersion:      quote.Version4,
+		Body:              b,
 		VerifiedAt:        verifiedAt,
 		TCBStatus:         verify.StatusUpToDate,
 		PlatformTCBStatus: verify.StatusUpToDate,
@@ -54,15 +61,31 @@ func testReport() *verify.Report {
 				KeyProvider: &eventlog.KeyProvider{Name: "kms", ID: "5555555555"},
 			},
 			RTMRReplayed: [4]bool{true, true, true, true},
-			Compose: &compose.App{
-				Raw: composeJSON,
-				Services: []compose.Service{
-					{Name: "web", Image: "nginx@sha256:" + string(bytes.Repeat([]byte("0"), 64)), Pinned: true},
-				},
-			},
-			Binding: verify.BindingSPKI,
+			Compose:      mustParseCompose(composeJSON),
+			Binding:      verify.BindingSPKI,
 		},
 	}
+}
+
+// The TDATTRIBUTES (SEPT_VE_DISABLE only) and XFAM of real dstack TDs.
+var (
+	tdAttributes = [8]byte{3: 0x10}
+	tdXFAM       = [8]byte{0xe7, 0x02, 0x06}
+)
+
+// setDebug sets the DEBUG attribute of r's TD.
+func setDebug(r *verify.Report) {
+	r.Body.TDAttributes[0] |= 1
+	r.Debug = true
+}
+
+// mustParseCompose parses an app compose that must be valid.
+func mustParseCompose(raw string) *compose.App {
+	c, err := compose.Parse([]byte(raw))
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // hexOf is the lower-case hex of n bytes of value b.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // minimal is the smallest valid policy: it checks the app id only.
@@ -149,6 +150,19 @@ func TestParseRejects(t *testing.T) {
 		{"empty platform entry", "version: 1\n" + app + "platform: [{}]\n", "platform[0]: expected at least one of"},
 		{"key provider without name", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{id: ab}]}\n", "app.key_providers[0].name"},
 		{"key provider without id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: kms}]}\n", "app.key_providers[0].id"},
+		{"key provider with an empty id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: kms, id: \"\"}]}\n", `app.key_providers[0].id: expected the provider id in hex (only the none provider has "")`},
+		{"none key provider with an id", "version: 1\napp: {app_ids: [" + h20 + "], key_providers: [{name: none, id: ab}]}\n", `app.key_providers[0].id: expected "" for the none provider`},
+
+		// TD.
+		{"td attributes 7 bytes", "version: 1\n" + app + "td: {attributes: [" + hexOf(0, 7) + "]}\n", "td.attributes[0]: expected 8 bytes (16 hex digits), found 7 bytes"},
+		{"td attributes with DEBUG, debug refused", "version: 1\n" + app + "td: {attributes: [\"0000001000000000\", \"0100001000000000\"]}\n",
+			"td.attributes[1]: expected no DEBUG bit while tcb.allow_debug is false"},
+		{"td xfam 9 bytes", "version: 1\n" + app + "td: {xfam: [" + hexOf(1, 9) + "]}\n", "td.xfam[0]: expected 8 bytes"},
+		{"td mrowner 32 bytes", "version: 1\n" + app + "td: {mrowner: [" + h32 + "]}\n", "td.mrowner[0]: expected 48 bytes"},
+		{"td mrownerconfig empty", "version: 1\n" + app + "td: {mrownerconfig: [\"\"]}\n", "td.mrownerconfig[0]: expected 48 bytes"},
+		{"td mrservicetd 47 bytes", "version: 1\n" + app + "td: {mrservicetd: [" + hexOf(1, 47) + "]}\n", "td.mrservicetd[0]: expected 48 bytes"},
+		{"td unknown key", "version: 1\n" + app + "td: {mr_owner: [" + h48 + "]}\n", "field mr_owner not found"},
+		{"td null", "version: 1\n" + app + "td: ~\n", "td: expected a value"},
 
 		// The app must be checked, or any app accepted explicitly.
 		{"no app section", "version: 1\n", "app: expected compose_hashes, compose_files or app_ids"},
@@ -156,6 +170,19 @@ func TestParseRejects(t *testing.T) {
 		{"any false", "version: 1\napp: {any: false}\n", "app: expected compose_hashes"},
 		{"any with app ids", "version: 1\napp: {any: true, app_ids: [" + h20 + "]}\n", "app.any: expected false"},
 		{"any with compose", "version: 1\napp: {any: true, compose_hashes: []}\n", "app.any: expected false"},
+
+		// Scripts accepted by require_pinned_images.
+		{"script of an unknown kind", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: prelaunch, sha256: " + h32 + "}]}\n",
+			`app.allowed_scripts[0].kind: expected one of [init_script pre_launch_script bash_script], found "prelaunch"`},
+		{"script hash 31 bytes", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script, sha256: " + hexOf(1, 31) + "}]}\n",
+			"app.allowed_scripts[0].sha256: expected 32 bytes"},
+		{"script without hash", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script}]}\n",
+			"app.allowed_scripts[0].sha256: expected 32 bytes"},
+		{"scripts without pinned images", "version: 1\napp: {app_ids: [" + h20 + "], allowed_scripts: [{kind: init_script, sha256: " + h32 + "}]}\n",
+			"app.allowed_scripts: expected no scripts unless require_pinned_images is true"},
+		{"unknown script key", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: [{kind: init_script, sha256: " + h32 + ", text: x}]}\n",
+			"field text not found"},
+		{"allowed_scripts null", "version: 1\napp: {app_ids: [" + h20 + "], require_pinned_images: true, allowed_scripts: null}\n", "found null"},
 
 		// Channel and attestation.
 		{"empty binding", "version: 1\n" + app + "channel: {binding: \"\"}\n", `channel.binding: expected spki, ratls or none, found ""`},
@@ -186,6 +213,17 @@ func TestParseReportsEveryFieldError(t *testing.T) {
 		fields = append(fields, fe.Field)
 	}
 	assert.Equal(t, []string{"version", "tcb.accept[0]", "app.app_ids[0]", "channel.binding"}, fields)
+}
+
+func TestParseAllowedScripts(t *testing.T) {
+	doc := "version: 1\napp:\n  app_ids: [" + hexOf(0x44, 20) + "]\n  require_pinned_images: true\n  allowed_scripts:\n" +
+		"    - kind: pre_launch_script\n      sha256: " + hexOf(0xaa, 32) + "\n" +
+		"    - {kind: init_script, sha256: \"0x" + hexOf(0xbb, 32) + "\"}\n"
+	p := mustParse(t, doc)
+	assert.Equal(t, []AllowedScript{
+		{Kind: compose.ScriptPreLaunch, SHA256: fill(0xaa, 32)},
+		{Kind: compose.ScriptInit, SHA256: fill(0xbb, 32)},
+	}, p.App.AllowedScripts)
 }
 
 func TestParseAppAny(t *testing.T) {
@@ -320,4 +358,6 @@ func TestExampleFile(t *testing.T) {
 	assert.Equal(t, Duration(30*24*time.Hour), p.TCB.OutOfDateGrace)
 	assert.Len(t, p.Platform, 1)
 	assert.Len(t, p.App.KeyProviders, 1)
+	assert.Equal(t, List[Hex]{{0, 0, 0, 0x10, 0, 0, 0, 0}}, p.TD.Attributes)
+	assert.Nil(t, p.TD.MRServiceTD, "the default: no service TD")
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // Version is the only policy file version this package reads.
@@ -21,6 +22,8 @@ type Policy struct {
 	Version int `yaml:"version" json:"version"`
 	// TCB says which TCB statuses and TD attributes are accepted.
 	TCB TCB `yaml:"tcb" json:"tcb"`
+	// TD says which configurations of the TD itself are accepted.
+	TD TD `yaml:"td,omitempty" json:"td,omitzero"`
 	// Platform lists accepted boot measurements; one entry must match.
 	Platform List[Platform] `yaml:"platform,omitempty" json:"platform,omitzero"`
 	// OSImageHashes lists accepted dstack OS image hashes (32 bytes each),
@@ -39,11 +42,41 @@ type TCB struct {
 	// Accept lists the converged TCB statuses accepted without condition.
 	// Nil means [UpToDate]; StatusUnknown is accepted only when listed.
 	Accept List[verify.TCBStatus] `yaml:"accept,omitempty" json:"accept,omitzero"`
-	// OutOfDateGrace accepts OutOfDate for this long after the platform fell
-	// out of date (see the package documentation). Zero gives no grace.
+	// OutOfDateGrace accepts OutOfDate and OutOfDateConfigurationNeeded
+	// for this long after each out-of-date part (platform, TDX module, QE)
+	// fell out of date, when the status without them is accepted (see the
+	// package documentation). Zero gives no grace.
 	OutOfDateGrace Duration `yaml:"out_of_date_grace,omitempty" json:"out_of_date_grace,omitzero"`
 	// AllowDebug accepts TDs with the DEBUG attribute. Never in production.
 	AllowDebug bool `yaml:"allow_debug" json:"allow_debug"`
+}
+
+// TD is the td section: the TD's own configuration, from its TD report.
+// Values are hex of the report's bytes as the quote carries them, so
+// TDATTRIBUTES and XFAM are little-endian: SEPT_VE_DISABLE (bit 28) alone
+// is "0000001000000000". (Intel's appraisal policies write them as
+// big-endian numbers, "0000000010000000".) Lists follow the List rule,
+// except where a nil list applies a default rule.
+type TD struct {
+	// Attributes lists the accepted TDATTRIBUTES values (8 bytes each).
+	// Nil applies the default rule, verify.CheckTDAttributes. DEBUG is
+	// judged by tcb.allow_debug as well, so an entry with DEBUG set needs
+	// allow_debug: true.
+	Attributes List[Hex] `yaml:"attributes,omitempty" json:"attributes,omitzero"`
+	// XFAM lists accepted XFAM values (8 bytes each): the extended CPU
+	// state the TD may use.
+	XFAM List[Hex] `yaml:"xfam,omitempty" json:"xfam,omitzero"`
+	// MROwner lists accepted MROWNER values (48 bytes each), an id of the
+	// TD's owner that the host sets when it creates the TD.
+	MROwner List[Hex] `yaml:"mrowner,omitempty" json:"mrowner,omitzero"`
+	// MROwnerConfig lists accepted MROWNERCONFIG values (48 bytes each),
+	// owner-defined configuration the host sets when it creates the TD.
+	MROwnerConfig List[Hex] `yaml:"mrownerconfig,omitempty" json:"mrownerconfig,omitzero"`
+	// MRServiceTD lists accepted MRSERVICETD values (48 bytes each), the
+	// measurement of the service TDs bound to a TD 1.5 (zero when none is,
+	// and in a TD 1.0 report). Nil applies the default rule,
+	// verify.CheckServiceTD: it must be zero.
+	MRServiceTD List[Hex] `yaml:"mrservicetd,omitempty" json:"mrservicetd,omitzero"`
 }
 
 // Platform is one accepted set of boot measurements. Every field given
@@ -70,11 +103,23 @@ type App struct {
 	AppIDs List[Hex] `yaml:"app_ids,omitempty" json:"app_ids,omitzero"`
 	// KeyProviders lists accepted key providers (the key-provider event).
 	KeyProviders List[KeyProvider] `yaml:"key_providers,omitempty" json:"key_providers,omitzero"`
-	// RequirePinnedImages refuses any compose service whose image is not
-	// pinned by digest. It needs the app compose in the evidence, with at
-	// least one docker-compose service: a compose that runs none shows
+	// RequirePinnedImages refuses an app compose whose code is not shown
+	// pinned: a compose service whose image is not pinned by digest or is
+	// built, a runner other than docker-compose (bash is accepted when its
+	// bash_script is), a script dstack runs as root that AllowedScripts
+	// does not list, a docker-compose construct that brings in content the
+	// compose hash does not cover, or an allowed_envs name that lets the
+	// deployer's environment change the code dstack runs. It needs the app
+	// compose in the evidence, with at least one docker-compose service
+	// under the docker-compose runner: a compose that runs none shows
 	// nothing pinned.
 	RequirePinnedImages bool `yaml:"require_pinned_images" json:"require_pinned_images"`
+	// AllowedScripts lists the scripts RequirePinnedImages accepts, each by
+	// its kind and the SHA-256 of its exact text. It is not an allowlist
+	// of its own: it only narrows RequirePinnedImages, so absent and empty
+	// both accept no script, and it must be empty unless
+	// RequirePinnedImages is set.
+	AllowedScripts []AllowedScript `yaml:"allowed_scripts,omitempty" json:"allowed_scripts,omitempty"`
 	// Any must be true for a policy that checks neither compose nor app
 	// id, and false otherwise.
 	Any bool `yaml:"any" json:"any"`
@@ -83,13 +128,28 @@ type App struct {
 // checksCompose reports whether the compose hash is checked.
 func (a *App) checksCompose() bool { return a.ComposeHashes != nil || a.ComposeFiles != nil }
 
+// AllowedScript is a script that app.require_pinned_images accepts.
+type AllowedScript struct {
+	// Kind is where the script is: init_script, pre_launch_script or
+	// bash_script.
+	Kind compose.ScriptKind `yaml:"kind" json:"kind"`
+	// SHA256 is the SHA-256 of the script's exact text (32 bytes).
+	SHA256 Hex `yaml:"sha256" json:"sha256"`
+}
+
 // KeyProvider is an accepted key provider.
 type KeyProvider struct {
-	// Name is the provider kind, such as "kms" or "local-sgx".
+	// Name is the provider kind, such as "kms", "local-sgx" or "none".
 	Name string `yaml:"name" json:"name"`
-	// ID is the provider id; for a KMS, its root key's SPKI.
+	// ID is the provider id; for a KMS, its root key's SPKI. It is empty
+	// for KeyProviderNone and only for it.
 	ID Hex `yaml:"id" json:"id"`
 }
+
+// KeyProviderNone is the key provider dstack logs, as {"name":"none",
+// "id":""}, for a CVM that has none: it makes random keys on every boot,
+// persists and shares none, and no KMS authorizes it.
+const KeyProviderNone = "none"
 
 // Channel is the channel section.
 type Channel struct {

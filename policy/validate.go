@@ -1,18 +1,21 @@
 package policy
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // Sizes of the measured values a policy names.
 const (
-	measurementSize = 48 // MRTD, RTMR
-	hashSize        = 32 // OS image hash, compose hash
+	measurementSize = 48 // MRTD, RTMR, MROWNER, MROWNERCONFIG, MRSERVICETD
+	tdFieldSize     = 8  // TDATTRIBUTES, XFAM
+	hashSize        = 32 // OS image hash, compose hash, script hash
 	appIDSize       = 20
 )
 
@@ -25,6 +28,7 @@ func (p *Policy) Validate() error {
 		v.add("version", strconv.Itoa(Version), strconv.Itoa(p.Version))
 	}
 	v.tcb(&p.TCB)
+	v.td(&p.TD, p.TCB.AllowDebug)
 	for i := range p.Platform {
 		v.platform(i, &p.Platform[i])
 	}
@@ -62,6 +66,19 @@ func (v *validator) tcb(t *TCB) {
 	}
 }
 
+func (v *validator) td(t *TD, allowDebug bool) {
+	v.hexList("td.attributes", t.Attributes, tdFieldSize)
+	for i, a := range t.Attributes {
+		if len(a) == tdFieldSize && a[0]&1 != 0 && !allowDebug {
+			v.add(fmt.Sprintf("td.attributes[%d]", i), "no DEBUG bit while tcb.allow_debug is false, which refuses it", hex.EncodeToString(a))
+		}
+	}
+	v.hexList("td.xfam", t.XFAM, tdFieldSize)
+	v.hexList("td.mrowner", t.MROwner, measurementSize)
+	v.hexList("td.mrownerconfig", t.MROwnerConfig, measurementSize)
+	v.hexList("td.mrservicetd", t.MRServiceTD, measurementSize)
+}
+
 func (v *validator) platform(i int, pl *Platform) {
 	if pl.MRTD == nil && pl.RTMR0 == nil && pl.RTMR1 == nil && pl.RTMR2 == nil {
 		v.add(fmt.Sprintf("platform[%d]", i), "at least one of mrtd, rtmr0, rtmr1, rtmr2", "none")
@@ -90,9 +107,23 @@ func (v *validator) app(a *App) {
 		if k.Name == "" {
 			v.add(fmt.Sprintf("app.key_providers[%d].name", i), "a provider name such as kms", `""`)
 		}
-		if len(k.ID) == 0 {
-			v.add(fmt.Sprintf("app.key_providers[%d].id", i), "the provider id in hex", "none")
+		switch {
+		case k.Name == KeyProviderNone && len(k.ID) != 0:
+			v.add(fmt.Sprintf("app.key_providers[%d].id", i), `"" for the none provider, which has no id`, hex.EncodeToString(k.ID))
+		case k.Name != KeyProviderNone && len(k.ID) == 0:
+			v.add(fmt.Sprintf("app.key_providers[%d].id", i), `the provider id in hex (only the none provider has "")`, "none")
 		}
+	}
+	for i, sc := range a.AllowedScripts {
+		if !slices.Contains(compose.ScriptKinds(), sc.Kind) {
+			v.add(fmt.Sprintf("app.allowed_scripts[%d].kind", i), fmt.Sprintf("one of %v", compose.ScriptKinds()), quoteShort(string(sc.Kind)))
+		}
+		if len(sc.SHA256) != hashSize {
+			v.badLength(fmt.Sprintf("app.allowed_scripts[%d].sha256", i), sc.SHA256, hashSize)
+		}
+	}
+	if len(a.AllowedScripts) > 0 && !a.RequirePinnedImages {
+		v.add("app.allowed_scripts", "no scripts unless require_pinned_images is true, the only rule they narrow", fmt.Sprintf("%d scripts", len(a.AllowedScripts)))
 	}
 	checks := a.checksCompose() || a.AppIDs != nil
 	switch {

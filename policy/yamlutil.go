@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cvmgate/cvmgate/internal/yamltree"
 )
 
 // valueError is a malformed scalar: what was expected and what was found.
@@ -30,21 +32,7 @@ func nodeError(n *yaml.Node, format string, args ...any) error {
 }
 
 // kindName names a YAML node kind for error messages.
-func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.DocumentNode:
-		return "document"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.ScalarNode:
-		return "scalar"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	return "node of kind " + strconv.Itoa(int(k))
-}
+var kindName = yamltree.KindName
 
 // quoteShort quotes s for an error message, cut to a readable length.
 func quoteShort(s string) string {

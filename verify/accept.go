@@ -18,8 +18,10 @@ type Policy interface {
 // Accept is the minimal Policy: which TCB statuses are accepted and
 // whether a debug TD is. Its zero value accepts only UpToDate and refuses
 // debug TDs; it is what Verify and VerifyEvidence use when given no
-// Policy. It judges nothing of a dstack app's identity: use package policy
-// for that.
+// Policy. It always applies the default rules on the TD's own
+// configuration, CheckTDAttributes and CheckServiceTD, which package
+// policy shares. It judges nothing of a dstack app's identity: use
+// package policy for that.
 type Accept struct {
 	// Statuses lists the final TCB statuses accepted. Empty means only
 	// UpToDate. StatusUnknown, the status without collateral, is accepted
@@ -30,9 +32,11 @@ type Accept struct {
 	AllowDebug bool
 }
 
-// Check refuses a report whose TCB status is not accepted
-// (KindTCBStatus) or whose TD is in debug mode without AllowDebug
-// (KindDebugTD). A list naming an unknown status is KindInvalidPolicy.
+// Check refuses a report whose TD is in debug mode without AllowDebug or
+// has another TD-under-debug bit (KindDebugTD), whose TD attributes
+// CheckTDAttributes refuses otherwise (KindTDAttributes), which has a
+// service TD bound (KindServiceTD), or whose TCB status is not accepted
+// (KindTCBStatus). A list naming an unknown status is KindInvalidPolicy.
 func (a Accept) Check(r *Report) error {
 	list := a.Statuses
 	if len(list) == 0 {
@@ -43,11 +47,14 @@ func (a Accept) Check(r *Report) error {
 			return mismatch(KindInvalidPolicy, "accepted tcb statuses", "names from verify.Statuses()", fmt.Sprintf("%q", s))
 		}
 	}
-	if r == nil {
-		return mismatch(KindPolicy, "report", "a verified report", "none")
+	if r == nil || r.QuoteVersion == 0 {
+		return mismatch(KindPolicy, "report", "a verified report with its quote", "none")
 	}
-	if r.Debug && !a.AllowDebug {
-		return mismatch(KindDebugTD, "td attributes", "DEBUG clear", "DEBUG set (TDATTRIBUTES "+r.tdAttributesHex()+")")
+	if err := CheckTDAttributes(r.Body.TDAttributes, a.AllowDebug); err != nil {
+		return err
+	}
+	if err := CheckServiceTD(&r.Body); err != nil {
+		return err
 	}
 	if !slices.Contains(list, r.TCBStatus) {
 		return mismatch(KindTCBStatus, "tcb status", joinStatuses(list), string(r.TCBStatus))

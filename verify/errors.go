@@ -38,6 +38,17 @@ const (
 	KindCollateralUnavailable Kind = "collateral_unavailable"
 )
 
+// Failure kinds of the TD's own configuration, judged by the caller's
+// policy (see CheckTDAttributes and CheckServiceTD).
+const (
+	// KindTDAttributes: TDATTRIBUTES, other than the debug bits
+	// (KindDebugTD), that the caller does not accept.
+	KindTDAttributes Kind = "td_attributes"
+	// KindServiceTD: a service TD is bound to the TD (MRSERVICETD is not
+	// zero) and the caller does not accept it.
+	KindServiceTD Kind = "service_td"
+)
+
 // Failure kinds of dstack evidence verification.
 const (
 	// KindMalformedEvidence: an attestation or info document that cannot
@@ -78,6 +89,7 @@ var kinds = []Kind{
 	KindQEReportBinding, KindCertChain, KindUntrustedRoot, KindRevoked, KindCollateralExpired,
 	KindCollateralSignature, KindCollateralMismatch, KindTCBNotSupported, KindQEIdentityMismatch,
 	KindTDXModuleMismatch, KindTCBStatus, KindDebugTD, KindCollateralUnavailable,
+	KindTDAttributes, KindServiceTD,
 	KindMalformedEvidence, KindEventLogMalformed, KindEventDigestMismatch, KindRTMRMismatch,
 	KindDuplicateEvent, KindMissingEvent, KindComposeMismatch, KindMissingCompose,
 	KindMalformedCompose, KindStaleNonce, KindKeyBinding, KindPolicy,

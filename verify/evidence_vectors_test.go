@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,19 +20,14 @@ import (
 	"github.com/cvmgate/cvmgate/wire"
 )
 
-// evVectorNames are the real dstack GetQuote answers in the shared vectors.
+// evVectorNames are the real dstack GetQuote answers in testdata/vectors.
 var evVectorNames = []string{"quote-report.json", "tdx-lite-getquote.json"}
 
 // evDstackDoc reads a dstack vector: a GetQuote answer, which has the
 // /attestation shape.
 func evDstackDoc(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(testvectors.Dir(tb), "dstack", name))
-	if os.IsNotExist(err) {
-		tb.Skipf("vector dstack/%s not present", name)
-	}
-	require.NoError(tb, err)
-	return b
+	return testvectors.Read(tb, "dstack", name)
 }
 
 // evVectorAttestation parses a dstack vector with ParseAttestation.

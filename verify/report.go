@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/hex"
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify/quote"
@@ -29,7 +28,14 @@ const (
 // Report is the outcome of a successful quote verification: the quote's
 // measured fields and how Intel's collateral rates the platform.
 type Report struct {
-	// Quote is the parsed quote; Body holds MRTD, RTMRs, REPORTDATA and the rest.
+	// QuoteVersion, BodyType and Body are the verified quote's version
+	// (4 or 5; 0 in a report without a quote), its body type and its TD
+	// report: MRTD, RTMRs, REPORTDATA, TD attributes and the rest.
+	QuoteVersion uint16
+	BodyType     uint16
+	Body         quote.Body
+	// Quote is the whole parsed quote, its signatures and PCK chain
+	// included; nil in a compact report (see Compact).
 	Quote *quote.Quote
 
 	// VerifiedAt is the verification time all checks used.
@@ -48,13 +54,27 @@ type Report struct {
 	AdvisoryIDs []string
 	// TCBDate is the tcbDate of the matched platform TCB level.
 	TCBDate time.Time
-	// OutOfDateSince is, when the platform matched a level below the newest,
-	// the tcbDate of the earliest level above it dated after the matched
-	// level (the TCB recovery the platform first missed, and the start of a
-	// policy's out-of-date grace period, so that a platform several
-	// recoveries behind gets no fresh grace from each new one); the newest
-	// level's tcbDate when no level above is dated later; zero otherwise.
+	// OutOfDateSince is when the TD fell out of date: the earliest of
+	// PlatformOutOfDateSince, TDXModuleOutOfDateSince and QEOutOfDateSince
+	// of the parts that are out of date. It is zero when no part is, and
+	// when a part that is has no date of its own.
 	OutOfDateSince time.Time
+	// PlatformOutOfDateSince is set when the platform's level is out of
+	// date (PlatformTCBStatus OutOfDate or OutOfDateConfigurationNeeded):
+	// the tcbDate of the earliest level above the matched one dated after
+	// it, the TCB recovery the platform first missed (so that a platform
+	// several recoveries behind gets no fresh grace from each new one), or
+	// the newest level's tcbDate when no level above is dated later. Zero
+	// when the platform is not out of date or matched the newest level.
+	PlatformOutOfDateSince time.Time
+	// TDXModuleOutOfDateSince is set when the TDX module's level is
+	// OutOfDate: by the same rule, among the levels of its module identity
+	// with a higher isvsvn. Zero otherwise.
+	TDXModuleOutOfDateSince time.Time
+	// QEOutOfDateSince is set when the QE's level is OutOfDate: by the same
+	// rule, among the QE identity's levels with a higher isvsvn. Zero
+	// otherwise.
+	QEOutOfDateSince time.Time
 	// TCBEvaluationDataNumber is that of the TCB info used.
 	TCBEvaluationDataNumber int
 
@@ -88,12 +108,4 @@ type Report struct {
 	// each passed, failed or skipped with the reason. A check that did not
 	// run is never reported as passed.
 	Checks []CheckResult
-}
-
-// tdAttributesHex is the quote's TDATTRIBUTES in hex, or "" without a quote.
-func (r *Report) tdAttributesHex() string {
-	if r.Quote == nil {
-		return ""
-	}
-	return hex.EncodeToString(r.Quote.Body.TDAttributes[:])
 }

@@ -295,9 +295,9 @@ func TestVerifyReportFields(t *testing.T) {
 	assert.Equal(t, "platform", r.PCKCA)
 	assert.True(t, next.Equal(r.CollateralNextUpdate), "next update %s", r.CollateralNextUpdate)
 	assert.False(t, r.Debug)
-	assert.False(t, r.SEPTVEDisable)
+	assert.True(t, r.SEPTVEDisable, "cvmtest.DefaultTDAttributes")
 	require.NotNil(t, r.Quote)
-	assert.Equal(t, [64]byte{1, 2, 3}, r.Quote.Body.ReportData)
+	assert.Equal(t, [64]byte{1, 2, 3}, r.Body.ReportData)
 	assert.Nil(t, r.Dstack)
 }
 
@@ -543,7 +543,7 @@ func TestVerifyFailures(t *testing.T) {
 				assert.True(t, r.Debug)
 				assert.Equal(t, verify.StatusUpToDate, r.TCBStatus)
 			}},
-		{name: "debug TD allowed", quote: cvmtest.QuoteOptions{TDAttributes: [8]byte{0x01}},
+		{name: "debug TD allowed", quote: cvmtest.QuoteOptions{TDAttributes: [8]byte{0x01, 3: 0x10}},
 			accept: verify.Accept{AllowDebug: true}, status: verify.StatusUpToDate,
 			check: func(t *testing.T, _ *cvmtest.PKI, r *verify.Report) { assert.True(t, r.Debug) }},
 		{name: "SEPT_VE_DISABLE reported", quote: cvmtest.QuoteOptions{TDAttributes: [8]byte{3: 0x10}}, status: verify.StatusUpToDate,

@@ -226,11 +226,19 @@ func TestVerifyGoTDXGuestVector(t *testing.T) {
 	_, err = verifyOnce(intelVerifier(t, &tampered, goTDXGuestTime, nil), raw)
 	requireKind(t, err, verify.KindCollateralSignature)
 
-	// Without collateral the quote passes: chain and signatures only.
+	// Without collateral the chain and the signatures check out, but this
+	// early sample's TD has SEPT_VE_DISABLE clear and the reserved
+	// TDATTRIBUTES bit 38 set, which the default rule refuses.
 	v, err = verify.New(verify.Options{NoCollateral: true, Now: fixedNow(goTDXGuestTime)})
 	require.NoError(t, err)
-	r, err := verifyWith(v, raw, acceptUnknown)
-	require.NoError(t, err)
+	_, err = verifyWith(v, raw, acceptUnknown)
+	e = requireKind(t, err, verify.KindTDAttributes)
+	assert.Equal(t, "0000004000000000", hex.EncodeToString(e.Report.Quote.Body.TDAttributes[:]))
+	r := e.Report
+	for _, n := range []verify.CheckName{verify.CheckPCKChain, verify.CheckQEReport, verify.CheckQuoteSignature} {
+		c, _ := r.Check(n)
+		assert.Equal(t, verify.Passed, c.Outcome, n)
+	}
 	assert.Equal(t, "50806F000000", r.FMSPC)
 	assert.Equal(t, "platform", r.PCKCA)
 	assert.Equal(t, verify.StatusUnknown, r.TCBStatus)

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // runPolicyInit implements "cvmgate policy init": verify a CVM's evidence,
@@ -32,20 +35,24 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "cvmgate policy init: --nonce is required: a policy is written only from evidence proven fresh (add --spki-sha256 to bind the TLS key)")
 		return exitUsage
 	}
-	// Every status and debug are let through so that the policy records
-	// what the CVM really is; the warnings below point out what a reviewer
-	// should not accept lightly.
-	vf.accept = string(verify.StatusUpToDate) // unused: init passes its own Accept
+	// Every verified report is let through so that FromReport decides
+	// what a policy may record (never a revoked TCB or a debug TD); the
+	// warnings below point out what a reviewer should not accept lightly.
+	vf.accept = string(verify.StatusUpToDate) // unused: init passes its own policy
 	v, _, ev, binding, err := ef.prepare(&vf, nil)
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	report, err := v.VerifyEvidence(ctx, ev, binding, verify.Accept{Statuses: verify.Statuses(), AllowDebug: true})
+	report, err := v.VerifyEvidence(ctx, ev, binding, recordAll{})
 	if err != nil {
 		fmt.Fprintln(stderr, "cvmgate policy init: the evidence does not verify:", err)
 		return exitRejected
 	}
 	pol, err := policy.FromReport(report)
+	if errors.Is(err, policy.ErrRefusedReport) {
+		fmt.Fprintln(stderr, "cvmgate policy init: refused, no policy written:", err)
+		return exitRejected
+	}
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
@@ -53,7 +60,7 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return usageFailure(stderr, err)
 	}
-	for _, w := range policyWarnings(report) {
+	for _, w := range policyWarnings(report, pol) {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if *out == "" {
@@ -67,15 +74,28 @@ func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return exitOK
 }
 
+// recordAll accepts every verified report: policy init records what the
+// CVM is, and policy.FromReport refuses what no policy may accept.
+type recordAll struct{}
+
+func (recordAll) Check(*verify.Report) error { return nil }
+
 // policyWarnings lists what a generated policy accepts that deserves a
 // second look before it is deployed.
-func policyWarnings(r *verify.Report) []string {
+func policyWarnings(r *verify.Report, pol *policy.Policy) []string {
 	var ws []string
 	if r.TCBStatus != verify.StatusUpToDate {
 		ws = append(ws, fmt.Sprintf("the policy accepts TCB status %s, not only UpToDate", r.TCBStatus))
 	}
-	if r.Debug {
-		ws = append(ws, "the CVM is a debug TD and the policy allows debug TDs: never deploy this")
+	b := &r.Body
+	if err := verify.CheckTDAttributes(b.TDAttributes, false); err != nil {
+		ws = append(ws, "the policy accepts TD attributes the default rule refuses: "+err.Error())
+	}
+	if err := verify.CheckServiceTD(b); err != nil {
+		ws = append(ws, "the policy accepts a bound service TD, which can read and change the CVM: "+err.Error())
+	}
+	if kp := r.Dstack.Identity.KeyProvider; kp != nil && kp.Name == policy.KeyProviderNone {
+		ws = append(ws, "the CVM has no key provider (none): its keys are random on every boot and no KMS authorizes it")
 	}
 	if r.Dstack.Binding != verify.BindingSPKI {
 		ws = append(ws, "the policy does not require the TLS key to be bound (channel.binding "+string(r.Dstack.Binding)+")")
@@ -84,9 +104,36 @@ func policyWarnings(r *verify.Report) []string {
 		ws = append(ws, "no app compose was checked (pass --info): images were not reviewed")
 	} else {
 		for _, s := range c.Services {
-			if !s.Pinned {
+			switch {
+			case s.Build:
+				ws = append(ws, fmt.Sprintf("service %s is built in the CVM (build:), not pinned by digest", s.Name))
+			case !s.Pinned:
 				ws = append(ws, fmt.Sprintf("service %s runs image %s, not pinned by digest", s.Name, s.Image))
 			}
+		}
+		ws = append(ws, scriptWarnings(c, pol)...)
+	}
+	return ws
+}
+
+// scriptWarnings asks for a review of each script the app compose makes
+// dstack run as root: the policy accepts the scripts it lists by hash.
+func scriptWarnings(c *compose.App, pol *policy.Policy) []string {
+	var ws []string
+	for _, s := range c.Scripts {
+		lines := strings.Count(s.Text, "\n")
+		if s.Text != "" && !strings.HasSuffix(s.Text, "\n") {
+			lines++
+		}
+		unit := "lines"
+		if lines == 1 {
+			unit = "line"
+		}
+		what := fmt.Sprintf("the app compose's %s (sha256 %x, %d %s) runs as root beside the images", s.Kind, s.SHA256, lines, unit)
+		if len(pol.App.AllowedScripts) > 0 {
+			ws = append(ws, what+": app.allowed_scripts accepts it; read it before deploying the policy")
+		} else {
+			ws = append(ws, what+": require_pinned_images is off")
 		}
 	}
 	return ws

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/policy"
+	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
 // appFiles writes a simulated app's /attestation and /info with a quote
@@ -94,4 +97,30 @@ func TestPolicyInitWarnsAndRefuses(t *testing.T) {
 	assert.Equal(t, exitUsage, code, "no --nonce: freshness unproven")
 	code, _, _ = runCLI(t, append([]string{"policy", "init", "--attestation", att, "--nonce", hex.EncodeToString(make([]byte, 32))}, trust...)...)
 	assert.Equal(t, exitRejected, code, "a stale nonce: no policy from unverified evidence")
+}
+
+// TestPolicyInitListsScripts: a CVM whose compose carries a pre-launch
+// script gets a policy that accepts that script by hash, and a warning to
+// read it.
+func TestPolicyInitListsScripts(t *testing.T) {
+	s := newSynthetic(t, cvmtest.QuoteOptions{})
+	nonce := [32]byte{5}
+	const script = "docker login -u \"$USER\"\n"
+	var withScript map[string]any
+	require.NoError(t, json.Unmarshal([]byte(cvmtest.DefaultCompose), &withScript))
+	withScript["pre_launch_script"] = script
+	raw, err := json.Marshal(withScript)
+	require.NoError(t, err)
+	att, info := appFiles(t, s, &cvmtest.App{Compose: string(raw)}, nonce, [32]byte{})
+	trust := []string{"--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.at}
+
+	code, stdout, stderr := runCLI(t, append([]string{"policy", "init", "--attestation", att, "--info", info, "--nonce", hex.EncodeToString(nonce[:])}, trust...)...)
+	require.Equal(t, exitOK, code, stderr)
+	sum := sha256.Sum256([]byte(script))
+	assert.Contains(t, stderr, "pre_launch_script (sha256 "+hex.EncodeToString(sum[:])+", 1 line) runs as root")
+	assert.Contains(t, stderr, "read it before deploying the policy")
+	pol, err := policy.Parse([]byte(stdout), "")
+	require.NoError(t, err)
+	assert.True(t, pol.App.RequirePinnedImages)
+	assert.Equal(t, []policy.AllowedScript{{Kind: compose.ScriptPreLaunch, SHA256: sum[:]}}, pol.App.AllowedScripts)
 }

@@ -61,7 +61,7 @@ func TestQuoteVerifySynthetic(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
 	tampered := append([]byte(nil), s.quoteBytes...)
 	tampered[len(tampered)-200] ^= 0xff // inside the PEM chain or its signature data
-	debug := newSynthetic(t, cvmtest.QuoteOptions{TDAttributes: [8]byte{1}})
+	debug := newSynthetic(t, cvmtest.QuoteOptions{TDAttributes: [8]byte{1, 3: 0x10}})
 
 	jsonQuote := writeFile(t, "quote.json", []byte(`{"quote": "0x`+hex.EncodeToString(s.quoteBytes)+`", "event_log": []}`))
 	rawQuote := writeFile(t, "quote.bin", s.quoteBytes)

@@ -1,6 +1,9 @@
-// Package testvectors locates the real-hardware TDX vectors that live beside
-// the checkout in ../shared/vectors. They are third-party data: tests read
-// them from there and skip, saying why, when the folder is absent.
+// Package testvectors locates the real-hardware TDX vectors kept in
+// testdata/vectors at the module root: public sample quotes, collateral and
+// dstack GetQuote answers, unmodified, with their sources and licences in
+// testdata/vectors/README.md. They are part of the repository, so a vector
+// that cannot be read fails the test that asked for it: a missing file is a
+// broken checkout, not a reason to skip.
 package testvectors
 
 import (
@@ -15,8 +18,8 @@ import (
 )
 
 // Find returns the vectors folder: it walks up from the working directory
-// (the package under test) to the repository root, the folder holding
-// go.mod, then to ../shared/vectors. It is for callers without a
+// (the package under test) to the module root, the folder holding go.mod,
+// and returns its testdata/vectors. It is for callers without a
 // testing.TB, such as fuzz seeding; tests use Dir.
 func Find() (string, error) {
 	dir, err := os.Getwd()
@@ -33,32 +36,36 @@ func Find() (string, error) {
 		}
 		dir = parent
 	}
-	vectors := filepath.Join(dir, "..", "shared", "vectors")
+	vectors := filepath.Join(dir, "testdata", "vectors")
 	if _, err := os.Stat(vectors); err != nil {
-		return "", fmt.Errorf("they live beside the checkout, in ../shared/vectors: %w", err)
+		return "", fmt.Errorf("testdata/vectors at the module root: %w", err)
 	}
 	return vectors, nil
 }
 
-// Dir returns the vectors folder, or skips tb when it is absent.
+// Dir returns the vectors folder, or fails tb when it is absent.
 func Dir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := Find()
 	if err != nil {
-		tb.Skipf("real TDX vectors not found: %v", err)
+		tb.Fatalf("testvectors: real TDX vectors not found (they are committed with the repository): %v", err)
 	}
 	return dir
 }
 
-// Path returns the path of a file below the vectors folder, or skips tb
-// when the folder is absent.
+// Path returns the path of a file below the vectors folder, such as
+// Path(tb, "dcap-qvl", "tdx_quote"), or fails tb when the file is absent.
 func Path(tb testing.TB, elem ...string) string {
 	tb.Helper()
-	return filepath.Join(append([]string{Dir(tb)}, elem...)...)
+	path := filepath.Join(append([]string{Dir(tb)}, elem...)...)
+	if _, err := os.Stat(path); err != nil {
+		tb.Fatalf("testvectors: vector %s missing from testdata/vectors: %v", filepath.Join(elem...), err)
+	}
+	return path
 }
 
-// Read returns the contents of a file below the vectors folder, or skips
-// tb when the folder is absent. A missing file inside it fails the test.
+// Read returns the contents of a file below the vectors folder, or fails
+// tb when it cannot be read.
 func Read(tb testing.TB, elem ...string) []byte {
 	tb.Helper()
 	data, err := os.ReadFile(Path(tb, elem...))
@@ -70,7 +77,7 @@ func Read(tb testing.TB, elem ...string) []byte {
 
 // Quote returns the raw quote of a vector: the file itself when it is
 // binary, or the hex "quote" field (trailing padding included) of a dstack
-// JSON answer. It skips tb when the vectors are absent.
+// JSON answer. It fails tb when the vector is absent or malformed.
 func Quote(tb testing.TB, elem ...string) []byte {
 	tb.Helper()
 	data := Read(tb, elem...)

@@ -112,6 +112,7 @@ func crlWithoutNextUpdate(t *testing.T, this time.Time) []byte {
 	t.Helper()
 	ecdsaSHA256 := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}
 	der, err := asn1.Marshal(pkix.CertificateList{
+		//lint:ignore SA1019 only these deprecated ASN.1 types can build a CRL that x509.CreateRevocationList refuses.
 		TBSCertList: pkix.TBSCertificateList{
 			Version:    1,
 			Signature:  ecdsaSHA256,

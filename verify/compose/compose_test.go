@@ -40,7 +40,7 @@ func TestParseCompose(t *testing.T) {
 			services: []compose.Service{
 				{Name: "api", Image: "ghcr.io/acme/api:1.2"},
 				{Name: "web", Image: "nginx@" + evPinnedDigest, Pinned: true},
-				{Name: "worker"},
+				{Name: "worker", Build: true},
 			},
 		},
 		{
@@ -74,15 +74,6 @@ func TestParseCompose(t *testing.T) {
 		{"empty compose file", evAppCompose(t, ""), []compose.Service{}},
 		{"no docker_compose_file", `{"manifest_version":2,"runner":"bash","bash_script":"echo hi"}`, []compose.Service{}},
 		{"null docker_compose_file", `{"docker_compose_file":null}`, []compose.Service{}},
-		// dstack reads app-compose.json with serde, whose keys are exact:
-		// a key differing only in case is another, ignored, field.
-		{
-			name: "key in another case is not the compose file",
-			raw: `{"docker_compose_file":"services:\n  a:\n    image: evil:latest\n",` +
-				`"Docker_Compose_File":"services:\n  a:\n    image: x@` + evPinnedDigest + `\n"}`,
-			services: []compose.Service{{Name: "a", Image: "evil:latest"}},
-		},
-		{"only a key in another case", `{"DOCKER_COMPOSE_FILE":"services:\n  a:\n    image: x:1\n"}`, []compose.Service{}},
 		{"trailing empty document", evAppCompose(t, "services:\n  a:\n    image: x:1\n---\n"), []compose.Service{{Name: "a", Image: "x:1"}}},
 	}
 	for _, tc := range tests {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/cvmgate/cvmgate/internal/jsonshape"
 )
 
 // Names of the dstack runtime events that make up a CVM's identity, in the
@@ -43,8 +45,8 @@ const (
 // may repeat, excepted). A log without system-ready, app-id or compose-hash
 // fails with ErrMissingEvent. Payloads must have their sizes (app-id 20
 // bytes, compose-hash 32, instance-id 20 or empty, os-image-hash 32,
-// key-provider a JSON object {"name","id"}, storage-fs UTF-8) or the log is
-// ErrMalformed. Runtime events after system-ready are returned as AppEvents.
+// key-provider a JSON object with the exact keys "name" and "id", each
+// once, storage-fs UTF-8) or the log is ErrMalformed. Runtime events after system-ready are returned as AppEvents.
 //
 // ExtractIdentity does not check digests: only a log that Replay accepted
 // and whose RTMRs equal a verified quote's is evidence.
@@ -149,20 +151,33 @@ func (x *extractor) fixed(i int, e Event, dst *[]byte, size int) error {
 	return nil
 }
 
-// parseKeyProvider parses a key-provider payload: a JSON object with string
-// fields name (non-empty) and id. Unknown fields are ignored.
+// parseKeyProvider parses a key-provider payload as dstack reads it: a
+// JSON object with the exact keys "name" (a non-empty string) and "id" (a
+// string). A key given twice is malformed; a key that differs only in
+// case ("Name") is another key, and like every other key it is ignored.
 func parseKeyProvider(i int, p []byte) (*KeyProvider, error) {
-	var w struct {
-		Name *string `json:"name"`
-		ID   *string `json:"id"`
+	const reason = `expected key-provider JSON {"name","id"}`
+	members, err := jsonshape.Object(p)
+	if err != nil {
+		return nil, &MalformedError{Index: i, Field: "event_payload", Reason: reason, Err: err}
 	}
-	if err := json.Unmarshal(p, &w); err != nil {
-		return nil, &MalformedError{Index: i, Field: "event_payload", Reason: `expected key-provider JSON {"name","id"}`, Err: err}
+	var kp KeyProvider
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"name", &kp.Name}, {"id", &kp.ID}} {
+		raw, ok := members[f.key]
+		if !ok || jsonshape.Kind(raw) != "a string" {
+			return nil, malformed(i, "event_payload", `expected key-provider JSON with a string %q, found %q`, f.key, clip(p))
+		}
+		if err := json.Unmarshal(raw, f.dst); err != nil {
+			return nil, &MalformedError{Index: i, Field: "event_payload", Reason: reason, Err: err}
+		}
 	}
-	if w.Name == nil || *w.Name == "" || w.ID == nil {
-		return nil, malformed(i, "event_payload", `expected key-provider JSON with a non-empty "name" and an "id", found %q`, clip(p))
+	if kp.Name == "" {
+		return nil, malformed(i, "event_payload", `expected key-provider JSON with a non-empty "name", found %q`, clip(p))
 	}
-	return &KeyProvider{Name: *w.Name, ID: *w.ID}, nil
+	return &kp, nil
 }
 
 // cloneEvent returns a deep copy of e.

@@ -154,6 +154,13 @@ func TestExtractIdentityMalformed(t *testing.T) {
 		{"key-provider empty name", replace("key-provider", rt("key-provider", []byte(`{"name":"","id":"00"}`)))},
 		{"key-provider no id", replace("key-provider", rt("key-provider", []byte(`{"name":"kms"}`)))},
 		{"key-provider id not a string", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","id":5}`)))},
+		{"key-provider name null", replace("key-provider", rt("key-provider", []byte(`{"name":null,"id":"00"}`)))},
+		{"key-provider duplicate name", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","id":"00","name":"local-sgx"}`)))},
+		{"key-provider duplicate id", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","id":"00","id":"11"}`)))},
+		{"key-provider duplicate escaped key", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","id":"00","\u0069d":"11"}`)))},
+		{"key-provider name only in another case", replace("key-provider", rt("key-provider", []byte(`{"Name":"kms","id":"00"}`)))},
+		{"key-provider id only in another case", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","ID":"00"}`)))},
+		{"key-provider trailing data", replace("key-provider", rt("key-provider", []byte(`{"name":"kms","id":"00"}{}`)))},
 		{"storage-fs not UTF-8", replace("storage-fs", rt("storage-fs", []byte{0xff}))},
 		{"runtime event in imr 2", insertBefore(eventlog.Event{IMR: 2, EventType: eventlog.EventTypeDstackRuntime, Event: "app-id", Payload: testAppID})},
 	}
@@ -166,6 +173,27 @@ func TestExtractIdentityMalformed(t *testing.T) {
 			require.ErrorAs(t, err, &m)
 			assert.GreaterOrEqual(t, m.Index, 0)
 			assert.Contains(t, err.Error(), "expected")
+		})
+	}
+}
+
+// TestExtractIdentityKeyProvider: the key-provider payloads dstack writes
+// and reads, and what dstack ignores in them.
+func TestExtractIdentityKeyProvider(t *testing.T) {
+	tests := []struct {
+		name, payload string
+		want          eventlog.KeyProvider
+	}{
+		{"kms", `{"name":"kms","id":"3059"}`, eventlog.KeyProvider{Name: "kms", ID: "3059"}},
+		{"none, no id", `{"name":"none","id":""}`, eventlog.KeyProvider{Name: "none", ID: ""}},
+		{"unknown keys ignored", `{"name":"kms","Name":"x","id":"00","ID":"11","more":{"id":"22"}}`, eventlog.KeyProvider{Name: "kms", ID: "00"}},
+		{"escaped value", `{"name":"k\u006ds","id":"00"}`, eventlog.KeyProvider{Name: "kms", ID: "00"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := eventlog.ExtractIdentity(replace("key-provider", rt("key-provider", []byte(tt.payload))))
+			require.NoError(t, err)
+			assert.Equal(t, &tt.want, id.KeyProvider)
 		})
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 )
 
-// dstackVector is one real dstack GetQuote response from the shared vectors.
+// dstackVector is one real dstack GetQuote response from testdata/vectors.
 type dstackVector struct {
 	Quote      string `json:"quote"`
 	EventLog   string `json:"event_log"`

@@ -34,9 +34,9 @@ type realVector struct {
 	qeCPUSVN        string
 }
 
-// realVectors lists the shared vectors; the go-tdx-guest quote is its
-// embedded SPR quote cut before its non-zero test trailer (see
-// TestParseGoTDXGuestTrailer).
+// realVectors lists the real quotes: those in testdata/vectors, and
+// go-tdx-guest's embedded SPR quote cut before its non-zero test trailer
+// (see TestParseGoTDXGuestTrailer).
 var realVectors = []realVector{
 	{
 		name:          "dcap-qvl tdx_quote",
@@ -102,14 +102,6 @@ var realVectors = []realVector{
 // goTDXGuestQuoteLen is where the go-tdx-guest quote ends and its
 // "extra bytes(only for testing purpose)" trailer starts.
 const goTDXGuestQuoteLen = 4935
-
-// unhex decodes a hex constant of a test table.
-func unhex(tb testing.TB, s string) []byte {
-	tb.Helper()
-	b, err := hex.DecodeString(s)
-	require.NoError(tb, err)
-	return b
-}
 
 func TestParseRealVectors(t *testing.T) {
 	for _, v := range realVectors {
