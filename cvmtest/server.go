@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cvmgate/cvmgate/cvm"
+	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
@@ -53,6 +54,9 @@ type Server struct {
 	certs atomic.Pointer[[]tls.Certificate]
 	next  atomic.Uint64
 
+	pinOnce sync.Once
+	pinApp  *policy.App // see pinnedRule
+
 	appRequests, attRequests atomic.Int64
 }
 
@@ -77,15 +81,10 @@ func newServer(app http.Handler, opts []Option) (*Server, error) {
 		return nil, err
 	}
 	quote := QuoteOptions{Padding: 70} // as real guest agents send
-	if cfg.status != "" {
-		plat, err := PlatformFor(cfg.status)
-		if err != nil {
-			return nil, err
-		}
-		quote.TEETCBSVN = plat.TEETCBSVN
-	}
+	quote.TEETCBSVN = cfg.teeTCBSVN
 	if cfg.debug {
-		quote.TDAttributes[0] |= 1
+		quote.TDAttributes = DefaultTDAttributes
+		quote.TDAttributes[0] |= 1 // DEBUG
 	}
 	a, err := NewAgent(AgentOptions{PKI: cfg.pki, App: cfg.app, Quote: quote, EditEventLog: cfg.editLog})
 	if err != nil {

@@ -17,6 +17,7 @@ type serverConfig struct {
 	pki       *PKI
 	app       App
 	status    string
+	teeTCBSVN [16]byte // of status; zero for the default
 	debug     bool
 	replay    bool
 	unbound   bool
@@ -218,6 +219,13 @@ func resolveServerOptions(opts []Option) (*serverConfig, error) {
 		if err := o(c); err != nil {
 			return nil, err
 		}
+	}
+	if c.status != "" {
+		plat, err := PlatformFor(c.status)
+		if err != nil {
+			return nil, err
+		}
+		c.teeTCBSVN = plat.TEETCBSVN
 	}
 	if c.pki == nil {
 		p, err := statusPKI(c.status)

@@ -52,7 +52,7 @@ func newRelay(target *Server) (*Server, error) {
 		proxy.ServeHTTP(w, r)
 	})
 	s.cfg = &serverConfig{pki: target.cfg.pki, app: target.cfg.app, status: target.cfg.status,
-		debug: target.cfg.debug, unbound: target.cfg.unbound, replicas: 1}
+		teeTCBSVN: target.cfg.teeTCBSVN, debug: target.cfg.debug, unbound: target.cfg.unbound, replicas: 1}
 	if err := s.start(); err != nil {
 		return nil, err
 	}

@@ -3,8 +3,10 @@ package cvmtest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,14 +82,15 @@ func TestServerThreats(t *testing.T) {
 		make  func() *cvmtest.Server
 		trust bool // verify with the threat server's own VerifyOptions
 		kind  verify.Kind
+		names string // what the error names
 	}{
-		{"other compose", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithComposeFile(other)) }, false, verify.KindPolicy},
-		{"debug TD", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithDebug()) }, false, verify.KindPolicy},
-		{"out of date", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithTCBStatus("OutOfDate")) }, false, verify.KindPolicy},
-		{"unbound key", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithoutKeyBinding()) }, false, verify.KindKeyBinding},
-		{"expired collateral", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithExpiredCollateral()) }, true, verify.KindCollateralExpired},
-		{"tampered event log", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithTamperedEventLog(tamper)) }, false, verify.KindRTMRMismatch},
-		{"relay", func() *cvmtest.Server { return cvmtest.NewRelay(honest) }, false, verify.KindKeyBinding},
+		{"other compose", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithComposeFile(other)) }, false, verify.KindPolicy, "app.compose_hashes"},
+		{"debug TD", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithDebug()) }, false, verify.KindPolicy, "DEBUG set"},
+		{"out of date", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithTCBStatus("OutOfDate")) }, false, verify.KindPolicy, `found "OutOfDate"`},
+		{"unbound key", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithoutKeyBinding()) }, false, verify.KindKeyBinding, "found 0000000000000000000000000000000000000000000000000000000000000000"},
+		{"expired collateral", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithExpiredCollateral()) }, true, verify.KindCollateralExpired, "next update"},
+		{"tampered event log", func() *cvmtest.Server { return cvmtest.NewServer(nil, cvmtest.WithTamperedEventLog(tamper)) }, false, verify.KindRTMRMismatch, "rtmr3"},
+		{"relay", func() *cvmtest.Server { return cvmtest.NewRelay(honest) }, false, verify.KindKeyBinding, "spki hash"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +103,7 @@ func TestServerThreats(t *testing.T) {
 			_, err := verifyServer(t, client(t, srv), srv, trust, honest.Policy())
 			require.Error(t, err)
 			assert.Equal(t, tt.kind, verify.KindOf(err), "%v", err)
+			assert.Contains(t, err.Error(), tt.names)
 			assert.Zero(t, srv.AppRequests())
 			assert.Equal(t, int64(1), srv.AttestationRequests())
 		})
@@ -334,6 +338,7 @@ func TestServerBusy(t *testing.T) {
 // TestServerPolicy checks the policy a server says it satisfies.
 func TestServerPolicy(t *testing.T) {
 	unpinned := []byte(`{"manifest_version":2,"name":"u","runner":"docker-compose","docker_compose_file":"services:\n  x:\n    image: busybox:latest\n"}`)
+	scripted := []byte(`{"manifest_version":2,"name":"s","runner":"docker-compose","pre_launch_script":"echo hi","docker_compose_file":"services:\n  x:\n    image: busybox@sha256:` + strings.Repeat("a", 64) + `\n"}`)
 	tests := []struct {
 		name   string
 		opts   []cvmtest.Option
@@ -353,6 +358,12 @@ func TestServerPolicy(t *testing.T) {
 		}, verify.StatusUpToDate},
 		{"unpinned compose", []cvmtest.Option{cvmtest.WithComposeFile(unpinned)}, func(t *testing.T, s *cvmtest.Server) {
 			assert.False(t, s.Policy().App.RequirePinnedImages)
+		}, verify.StatusUpToDate},
+		{"pinned compose with a script", []cvmtest.Option{cvmtest.WithComposeFile(scripted)}, func(t *testing.T, s *cvmtest.Server) {
+			p := s.Policy()
+			assert.True(t, p.App.RequirePinnedImages)
+			require.Len(t, p.App.AllowedScripts, 1)
+			assert.Equal(t, sha256.Sum256([]byte("echo hi")), [32]byte(p.App.AllowedScripts[0].SHA256))
 		}, verify.StatusUpToDate},
 		{"debug", []cvmtest.Option{cvmtest.WithDebug()}, func(t *testing.T, s *cvmtest.Server) {
 			assert.True(t, s.Policy().TCB.AllowDebug)

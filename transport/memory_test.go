@@ -1,19 +1,18 @@
-package transport
+package transport_test
 
 import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
@@ -54,17 +53,10 @@ func TestMemoryOf10000Origins(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.HeapAlloc
 	}
-	tr := &Transport{cfg: defaults()}
 	before := heap()
-	origins := make([]*origin, n)
-	now := time.Now()
-	for i := range origins {
-		r := ownStrings(full) // each origin its own report, as after n attestations
-		o := newOrigin(fmt.Sprintf("https://cvm-%05d.example:443", i))
-		k := keyID{byte(i), byte(i >> 8)}
-		o.pin(k, &verdict{Verdict: newVerdict(o.name, k, r, now.Add(time.Hour))}, now, tr.cfg.maxKeys)
-		origins[i] = o
-	}
+	origins := transport.PinOrigins(n, func(int) *verify.Report {
+		return ownStrings(full) // each origin its own report, as after n attestations
+	})
 	after := heap()
 	runtime.KeepAlive(origins)
 	per := float64(after-before) / n
