@@ -20,6 +20,13 @@
 // log replays to, and the /attestation (PKI.Attestation) and /info
 // (App.Info) documents a CVM running it serves.
 //
+// An Agent is a fake dstack guest agent for an App, answering GetQuote,
+// Info and GetTlsKey as the real one does on its unix socket (StartAgent,
+// Agent.Listen). NewServer starts a simulated CVM on loopback: the real
+// cvm.Handler backed by such an agent, beside the caller's application,
+// with options for every threat a verifying client must refuse; its
+// Policy and TransportOptions configure a transport.Transport for it.
+//
 // The test root is not Intel's root. A verifier only accepts these quotes
 // when told to trust PKI.Root explicitly.
 package cvmtest

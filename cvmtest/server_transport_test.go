@@ -145,3 +145,24 @@ func TestTransportAfterRotation(t *testing.T) {
 	assert.Equal(t, int64(2), srv.AttestationRequests())
 	assert.Equal(t, int64(2), srv.AppRequests())
 }
+
+// TestTransportReplicas checks that N replicas behind one address cost N
+// attestations under concurrent load, each replica's key attested once.
+func TestTransportReplicas(t *testing.T) {
+	const replicas, requests = 3, 50
+	srv := cvmtest.NewServer(okApp, cvmtest.WithReplicas(replicas))
+	defer srv.Close()
+	c := transportClient(t, srv)
+	errs := make(chan error, requests)
+	for range requests {
+		go func() {
+			_, _, err := getBody(c, srv.URL+"/")
+			errs <- err
+		}()
+	}
+	for range requests {
+		require.NoError(t, <-errs)
+	}
+	assert.Equal(t, int64(replicas), srv.AttestationRequests())
+	assert.Equal(t, int64(requests), srv.AppRequests())
+}
