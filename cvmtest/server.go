@@ -80,8 +80,7 @@ func newServer(app http.Handler, opts []Option) (*Server, error) {
 	if s.coll, err = serverCollateral(cfg); err != nil {
 		return nil, err
 	}
-	quote := QuoteOptions{Padding: 70} // as real guest agents send
-	quote.TEETCBSVN = cfg.teeTCBSVN
+	quote := QuoteOptions{Padding: 70, TEETCBSVN: cfg.teeTCBSVN} // padded as real guest agents send
 	if cfg.debug {
 		quote.TDAttributes = DefaultTDAttributes
 		quote.TDAttributes[0] |= 1 // DEBUG
