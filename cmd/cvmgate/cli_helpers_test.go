@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,8 +19,26 @@ import (
 // runCLI runs the CLI in-process and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runWith(t, cliInput{}, args...)
+}
+
+// cliInput is what a test run reads besides its arguments.
+type cliInput struct {
+	stdin string
+	env   map[string]string
+}
+
+// runWith runs the CLI in-process with in as its standard input and
+// environment.
+func runWith(t *testing.T, in cliInput, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, &stdout, &stderr)
+	code := run(context.Background(), args, &env{
+		stdin:  strings.NewReader(in.stdin),
+		stdout: &stdout,
+		stderr: &stderr,
+		getenv: func(k string) string { return in.env[k] },
+	})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -90,3 +109,12 @@ func (s *synthetic) args(quoteFile string) []string {
 
 // writeTo writes data to path.
 func writeTo(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+
+// newOutOfDate is a synthetic platform whose quote's TDX module is out of
+// date: the quote verifies with TCB status OutOfDate.
+func newOutOfDate(t *testing.T) *synthetic {
+	t.Helper()
+	m, err := cvmtest.ModuleFor("OutOfDate")
+	require.NoError(t, err)
+	return newSynthetic(t, cvmtest.QuoteOptions{TEETCBSVN: m.TEETCBSVN})
+}
