@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,18 +29,40 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 type cliInput struct {
 	stdin string
 	env   map[string]string
+	// terminal makes stderr a terminal, where progress lines go.
+	terminal bool
 }
 
+// testBinaryEnv names a cvmgate binary to run the tests against instead of
+// the code in-process: CVMGATE_TEST_BINARY=/path/to/old/cvmgate go test
+// shows which tests the old behaviour fails.
+const testBinaryEnv = "CVMGATE_TEST_BINARY"
+
 // runWith runs the CLI in-process with in as its standard input and
-// environment.
+// environment (or the binary $CVMGATE_TEST_BINARY names).
 func runWith(t *testing.T, in cliInput, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
+	if bin := os.Getenv(testBinaryEnv); bin != "" {
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(in.stdin), &stdout, &stderr
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		for k, v := range in.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("run %s: %v", bin, err)
+		}
+		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	}
 	code := run(context.Background(), args, &env{
-		stdin:  strings.NewReader(in.stdin),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(k string) string { return in.env[k] },
+		stdin:    strings.NewReader(in.stdin),
+		stdout:   &stdout,
+		stderr:   &stderr,
+		getenv:   func(k string) string { return in.env[k] },
+		terminal: in.terminal,
 	})
 	return code, stdout.String(), stderr.String()
 }
@@ -117,4 +142,22 @@ func newOutOfDate(t *testing.T) *synthetic {
 	m, err := cvmtest.ModuleFor("OutOfDate")
 	require.NoError(t, err)
 	return newSynthetic(t, cvmtest.QuoteOptions{TEETCBSVN: m.TEETCBSVN})
+}
+
+// readTestFile returns the contents of a test's file.
+func readTestFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return data
+}
+
+// closedURL returns an http URL on loopback where nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
 }

@@ -2,9 +2,10 @@ package main
 
 // groups are the first words several commands share.
 var groups = []group{
-	{"quote", "TDX quotes: verify one"},
+	{"quote", "TDX quotes: verify one, or decode it as JSON"},
 	{"evidence", "dstack CVM evidence: verify an attestation (quote and event log) and its app"},
-	{"policy", "policies: write one from verified evidence"},
+	{"policy", "policies: write one from verified evidence, check one, hash an app compose"},
+	{"collateral", "Intel collateral: fetch an offline bundle for air-gapped verification"},
 }
 
 // commandTable is every command, in the order help lists them. Commands
@@ -14,12 +15,13 @@ var commandTable []*command
 
 func init() {
 	commandTable = []*command{
-		quoteVerifyCmd,
+		quoteVerifyCmd, quoteDecodeCmd,
 		evidenceVerifyCmd,
-		policyInitCmd,
+		policyInitCmd, policyCheckCmd, policyHashComposeCmd,
+		collateralFetchCmd,
 	}
 	commandTable = append(commandTable, simCommands...)
-	commandTable = append(commandTable, helpCmd)
+	commandTable = append(commandTable, versionCmd, completionCmd, helpCmd)
 }
 
 // commands returns the command table.

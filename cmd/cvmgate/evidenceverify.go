@@ -185,6 +185,9 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 		} else {
 			ctx, cancel := sf.withTimeout(ctx)
 			defer cancel()
+			if o := sf.collateralOrigin(e, ef.noCollateral); o != "" {
+				progress(e, of.quiet || of.json, "verifying, collateral from %s", o)
+			}
 			report, verr := in.v.VerifyEvidence(ctx, in.ev, in.binding, judge)
 			res = newEvidenceResult(in.ev.Attestation.Quote, report, verr, in.at)
 			if verr == nil {

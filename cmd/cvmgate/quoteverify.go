@@ -73,6 +73,9 @@ func quoteVerifyFlags(fs *flag.FlagSet) runFunc {
 			ctx, cancel := sf.withTimeout(ctx)
 			defer cancel()
 			accept := af.acceptance(false)
+			if o := sf.collateralOrigin(e, false); o != "" {
+				progress(e, of.quiet || of.json, "verifying, collateral from %s", o)
+			}
 			report, verr := v.Verify(ctx, raw, accept)
 			res = newResult(raw, report, verr, at)
 			if verr == nil {

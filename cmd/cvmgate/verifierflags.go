@@ -143,6 +143,20 @@ func (f *sourceFlags) remoteSource(e *env) (collateral.Source, error) {
 	return src, nil
 }
 
+// collateralOrigin names where collateral is fetched from over the
+// network, for progress lines; "" when it is not fetched.
+func (f *sourceFlags) collateralOrigin(e *env, noCollateral bool) string {
+	switch {
+	case noCollateral || f.collateralFile != "":
+		return ""
+	case f.pccsURL != "":
+		return f.pccsURL
+	case e.getenv(pccsEnv) != "":
+		return e.getenv(pccsEnv)
+	}
+	return "Intel PCS"
+}
+
 // parseTime reads --at: RFC 3339 or unix seconds.
 func parseTime(s string) (time.Time, error) {
 	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
