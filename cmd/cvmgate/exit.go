@@ -74,7 +74,7 @@ func (e shown) Unwrap() error { return e.err }
 // exitCode maps a command's error to its exit code: nil is 0, a usage
 // error 2, a verification error 3 when it left no verdict
 // (verify.Kind.Inconclusive) and 1 otherwise. An error of no kind is a
-// local failure (2).
+// local failure (2), and so is an invalid policy: the caller's.
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
@@ -87,7 +87,7 @@ func exitCode(err error) int {
 		return exitUsage
 	}
 	switch k := verify.KindOf(err); {
-	case k == "":
+	case k == "", k == verify.KindInvalidPolicy:
 		return exitUsage
 	case k.Inconclusive():
 		return exitNoVerdict
