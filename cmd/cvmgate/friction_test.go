@@ -278,3 +278,25 @@ func TestDocumentedInstall(t *testing.T) {
 	assert.Contains(t, stdout, "--quiet")
 	assert.Contains(t, stdout, fmt.Sprintf("%d  no verdict", exitNoVerdict))
 }
+
+// TestInfoWithoutCompose (issue 6 item 1): --info asks for the compose
+// check; an info document without an app compose is a refusal, never ok.
+func TestInfoWithoutCompose(t *testing.T) {
+	s := newSynthetic(t, cvmtest.QuoteOptions{})
+	app := &cvmtest.App{}
+	att, _ := appFiles(t, s, app, [32]byte{1}, [32]byte{})
+	topLevel, err := json.Marshal(map[string]string{"app_compose": app.ComposeText()})
+	require.NoError(t, err)
+	for name, info := range map[string][]byte{"empty": []byte(`{}`), "app_compose at the top level": topLevel} {
+		t.Run(name, func(t *testing.T) {
+			args := []string{"evidence", "verify", "--attestation", att, "--info", writeFile(t, "info.json", info), "--no-collateral", "--no-policy", "--trust-root", s.rootPEM}
+			code, out := runJSON(t, args...)
+			assert.Equal(t, exitRefused, code)
+			assert.Equal(t, "missing_compose", errorKind(out))
+			code, stdout, _ := runCLI(t, args...)
+			assert.Equal(t, exitRefused, code)
+			assert.Contains(t, stdout, "FAIL "+checkTitles[verify.CheckCompose]+"\n")
+			assert.NotContains(t, stdout, "ok   "+checkTitles[verify.CheckCompose])
+		})
+	}
+}
