@@ -61,6 +61,12 @@ type PKIOptions struct {
 	// Seed determines every key, serial number and identifier. Empty means
 	// DefaultSeed.
 	Seed []byte
+	// IntermediateSeed, if set, determines the PCK intermediate CA's key and
+	// serial number instead of Seed. Two PKIs that differ only here share
+	// the root, the TCB signing certificate and the PCK key, and have PCK
+	// CAs of the same name with different keys: a re-keyed CA, or another
+	// CA whose name a forged CRL borrows.
+	IntermediateSeed []byte
 	// CA selects the PCK intermediate CA: collateral.CAPlatform ("Intel SGX
 	// PCK Platform CA", the default) or collateral.CAProcessor ("Intel SGX
 	// PCK Processor CA"). go-tdx-guest only accepts platform chains.
@@ -147,7 +153,7 @@ func NewPKI(opts PKIOptions) (*PKI, error) {
 		return nil, err
 	}
 	p := &PKI{CA: cfg.ca, BaseURL: cfg.baseURL, seed: cfg.seed}
-	if err := p.makeKeys(); err != nil {
+	if err := p.makeKeys(cfg.intermediateSeed); err != nil {
 		return nil, err
 	}
 	p.Extensions = cfg.extensions(p.seed)
@@ -222,19 +228,21 @@ func (p *PKI) revoked() (pckCRL, rootCRL []*big.Int) {
 	return append([]*big.Int(nil), p.revokedPCK...), append([]*big.Int(nil), p.revokedRoot...)
 }
 
-// makeKeys derives every key from the seed.
-func (p *PKI) makeKeys() error {
+// makeKeys derives every key from the seed, the intermediate's from
+// intermediateSeed.
+func (p *PKI) makeKeys(intermediateSeed []byte) error {
 	for _, k := range []struct {
 		dst   **ecdsa.PrivateKey
+		seed  []byte
 		label string
 	}{
-		{&p.RootKey, "root"},
-		{&p.IntermediateKey, "intermediate " + string(p.CA)},
-		{&p.PCKKey, "pck"},
-		{&p.TCBSigningKey, "tcb signing"},
-		{&p.AttestationKey, "attestation"},
+		{&p.RootKey, p.seed, "root"},
+		{&p.IntermediateKey, intermediateSeed, "intermediate " + string(p.CA)},
+		{&p.PCKKey, p.seed, "pck"},
+		{&p.TCBSigningKey, p.seed, "tcb signing"},
+		{&p.AttestationKey, p.seed, "attestation"},
 	} {
-		key, err := deriveKey(p.seed, k.label)
+		key, err := deriveKey(k.seed, k.label)
 		if err != nil {
 			return err
 		}

@@ -87,6 +87,7 @@ func (p *PKI) makeCertificates(c *pkiConfig) error {
 	if err != nil {
 		return err
 	}
+	caTmpl.SerialNumber = deriveSerial(c.intermediateSeed, "intermediate "+string(c.ca))
 	caTmpl.IsCA = true
 	caTmpl.MaxPathLen = 0
 	caTmpl.MaxPathLenZero = true

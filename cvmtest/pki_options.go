@@ -13,6 +13,7 @@ import (
 // pkiConfig is PKIOptions with every default applied and checked.
 type pkiConfig struct {
 	seed                []byte
+	intermediateSeed    []byte
 	ca                  collateral.CA
 	fmspc               [6]byte
 	pceID               [2]byte
@@ -38,6 +39,10 @@ func resolvePKIOptions(o PKIOptions) (*pkiConfig, error) {
 	}
 	if len(c.seed) == 0 {
 		c.seed = append([]byte(nil), DefaultSeed...)
+	}
+	c.intermediateSeed = append([]byte(nil), o.IntermediateSeed...)
+	if len(c.intermediateSeed) == 0 {
+		c.intermediateSeed = c.seed
 	}
 	switch c.ca {
 	case "":

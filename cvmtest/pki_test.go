@@ -269,3 +269,35 @@ func realChain(t *testing.T, raw []byte) []*x509.Certificate {
 	require.GreaterOrEqual(t, i, 0)
 	return parsePEMCerts(t, raw[i:])
 }
+
+// TestNewPKIIntermediateSeed checks that IntermediateSeed gives a PCK CA
+// of the same name under the same root with a key of its own, and changes
+// nothing else but what that CA signs.
+func TestNewPKIIntermediateSeed(t *testing.T) {
+	p := mustDefaultPKI(t)
+	rekeyed := cvmtest.MustPKI(t, cvmtest.PKIOptions{IntermediateSeed: []byte("re-keyed CA")})
+	again := cvmtest.MustPKI(t, cvmtest.PKIOptions{IntermediateSeed: []byte("re-keyed CA")})
+	assert.Equal(t, rekeyed.Intermediate.Raw, again.Intermediate.Raw, "deterministic")
+	assert.Equal(t, p.Intermediate.Raw, cvmtest.MustPKI(t, cvmtest.PKIOptions{IntermediateSeed: cvmtest.DefaultSeed}).Intermediate.Raw,
+		"an IntermediateSeed equal to the seed changes nothing")
+
+	assert.Equal(t, p.Root.Raw, rekeyed.Root.Raw)
+	assert.Equal(t, p.TCBSigning.Raw, rekeyed.TCBSigning.Raw)
+	assert.True(t, p.PCKKey.Equal(rekeyed.PCKKey))
+	assert.True(t, p.AttestationKey.Equal(rekeyed.AttestationKey))
+
+	assert.Equal(t, p.Intermediate.RawSubject, rekeyed.Intermediate.RawSubject, "same name")
+	assert.False(t, p.IntermediateKey.Equal(rekeyed.IntermediateKey), "another key")
+	assert.NotEqual(t, p.Intermediate.SerialNumber, rekeyed.Intermediate.SerialNumber)
+	require.NoError(t, rekeyed.Intermediate.CheckSignatureFrom(p.Root))
+	require.NoError(t, rekeyed.PCK.CheckSignatureFrom(rekeyed.Intermediate))
+	require.Error(t, rekeyed.PCK.CheckSignatureFrom(p.Intermediate))
+
+	der, err := rekeyed.PCKCRL(cvmtest.CRLOptions{ThisUpdate: testNow, NextUpdate: testNow.Add(time.Hour)})
+	require.NoError(t, err)
+	crl, err := x509.ParseRevocationList(der)
+	require.NoError(t, err)
+	assert.Equal(t, p.Intermediate.RawSubject, crl.RawIssuer, "the CRL names the original CA")
+	require.NoError(t, crl.CheckSignatureFrom(rekeyed.Intermediate))
+	require.Error(t, crl.CheckSignatureFrom(p.Intermediate), "but only the re-keyed CA's key verifies it")
+}

@@ -25,7 +25,7 @@ func BenchmarkCheck(b *testing.B) {
 func BenchmarkCheckViolations(b *testing.B) {
 	p, r := mustParse(b, testPolicyYAML), testReport()
 	r.TCBStatus, r.Debug = verify.StatusRevoked, true
-	r.Quote.Body.MRTD[0] = 0
+	r.Body.MRTD[0] = 0
 	r.Dstack.Identity.AppID = nil
 	r.Dstack.Binding = verify.BindingNone
 	b.ReportAllocs()

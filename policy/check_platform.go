@@ -13,10 +13,10 @@ func (p *Policy) checkPlatform(r *verify.Report, vs []error) []error {
 	if p.Platform == nil {
 		return vs
 	}
-	if r.Quote == nil {
+	if r.QuoteVersion == 0 {
 		return append(vs, &Violation{Rule: "platform", Expected: describePlatforms(p.Platform), Found: "no quote in the report"})
 	}
-	b := &r.Quote.Body
+	b := &r.Body
 	for i := range p.Platform {
 		if p.Platform[i].matches(b.MRTD[:], b.RTMR[0][:], b.RTMR[1][:], b.RTMR[2][:]) {
 			return vs

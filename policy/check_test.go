@@ -120,14 +120,14 @@ func TestCheckFails(t *testing.T) {
 		{name: "tcb accept absent is UpToDate only", policy: func(p *Policy) { p.TCB.Accept = nil },
 			report: func(r *verify.Report) { r.TCBStatus = verify.StatusOutOfDate }, rule: "tcb.accept", found: `"OutOfDate"`},
 		{name: "debug TD", report: func(r *verify.Report) { r.Debug = true }, rule: "tcb.allow_debug", found: "DEBUG set"},
-		{name: "mrtd", report: func(r *verify.Report) { r.Quote.Body.MRTD[47] ^= 1 }, rule: "platform", found: "mrtd: " + hexOf(0x11, 47) + "10"},
-		{name: "rtmr0", report: func(r *verify.Report) { r.Quote.Body.RTMR[0][0] ^= 1 }, rule: "platform", found: "rtmr0: 21"},
-		{name: "rtmr1", report: func(r *verify.Report) { r.Quote.Body.RTMR[1][0] ^= 1 }, rule: "platform", found: "rtmr1: 20"},
-		{name: "rtmr2", report: func(r *verify.Report) { r.Quote.Body.RTMR[2][0] ^= 1 }, rule: "platform", found: "rtmr2: 23"},
+		{name: "mrtd", report: func(r *verify.Report) { r.Body.MRTD[47] ^= 1 }, rule: "platform", found: "mrtd: " + hexOf(0x11, 47) + "10"},
+		{name: "rtmr0", report: func(r *verify.Report) { r.Body.RTMR[0][0] ^= 1 }, rule: "platform", found: "rtmr0: 21"},
+		{name: "rtmr1", report: func(r *verify.Report) { r.Body.RTMR[1][0] ^= 1 }, rule: "platform", found: "rtmr1: 20"},
+		{name: "rtmr2", report: func(r *verify.Report) { r.Body.RTMR[2][0] ^= 1 }, rule: "platform", found: "rtmr2: 23"},
 		{name: "platform: fields of different entries do not combine", policy: func(p *Policy) {
 			p.Platform = List[Platform]{{MRTD: fill(0x11, 48), RTMR0: fill(0x99, 48)}, {MRTD: fill(0x99, 48), RTMR0: fill(0x20, 48)}}
 		}, rule: "platform", found: "{mrtd: " + hexOf(0x11, 48)},
-		{name: "platform: no quote", report: func(r *verify.Report) { r.Quote = nil }, rule: "platform", found: "no quote in the report"},
+		{name: "platform: no quote", report: func(r *verify.Report) { r.QuoteVersion = 0 }, rule: "platform", found: "no quote in the report"},
 		{name: "os image", report: func(r *verify.Report) { r.Dstack.Identity.OSImageHash = fill(0x34, 32) }, rule: "os_image_hashes", found: hexOf(0x34, 32)},
 		{name: "os image absent", report: func(r *verify.Report) { r.Dstack.Identity.OSImageHash = nil }, rule: "os_image_hashes", found: "no os-image-hash event"},
 		{name: "compose hash", report: func(r *verify.Report) { r.Dstack.Identity.ComposeHash = fill(0x77, 32) }, rule: "app.compose_hashes", found: hexOf(0x77, 32)},
@@ -207,8 +207,8 @@ func TestCheckEmptyAllowlistFromFile(t *testing.T) {
 func TestCheckAbsentNotChecked(t *testing.T) {
 	p := mustParse(t, "version: 1\napp: {any: true}\n")
 	r := testReport()
-	r.Quote.Body.MRTD = [48]byte{1}
-	r.Quote.Body.RTMR = [4][48]byte{{2}, {3}, {4}, {5}}
+	r.Body.MRTD = [48]byte{1}
+	r.Body.RTMR = [4][48]byte{{2}, {3}, {4}, {5}}
 	r.Dstack.Identity = eventlog.Identity{}
 	r.Dstack.Compose.Services[0].Pinned = false
 	assert.NoError(t, p.Check(r))
@@ -219,7 +219,7 @@ func TestCheckReportsEveryViolation(t *testing.T) {
 	r := testReport()
 	r.TCBStatus = verify.StatusOutOfDate
 	r.Debug = true
-	r.Quote.Body.MRTD[0] = 0
+	r.Body.MRTD[0] = 0
 	r.Dstack.Identity.OSImageHash = nil
 	r.Dstack.Identity.ComposeHash = fill(1, 32)
 	r.Dstack.Identity.AppID = fill(2, 20)
@@ -330,7 +330,7 @@ func (w *wrapErr) Unwrap() error { return w.err }
 // library, so verify.KindOf classifies it without errors.As.
 func TestCheckErrorKind(t *testing.T) {
 	p := mustParse(t, minimal)
-	err := p.Check(&verify.Report{TCBStatus: verify.StatusRevoked, Quote: &quote.Quote{}})
+	err := p.Check(&verify.Report{TCBStatus: verify.StatusRevoked, QuoteVersion: quote.Version4})
 	require.Error(t, err)
 	assert.Equal(t, verify.KindPolicy, verify.KindOf(err))
 	assert.NotEmpty(t, Violations(err))

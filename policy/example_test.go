@@ -25,10 +25,10 @@ func Example() {
 	// A report as verify returns it; this one is of a debug TD that runs
 	// some other app over an unbound channel.
 	report := &verify.Report{
-		Quote:     &quote.Quote{},
-		TCBStatus: verify.StatusUpToDate,
-		Debug:     true,
-		Dstack:    &verify.Dstack{Binding: verify.BindingNone},
+		QuoteVersion: quote.Version4,
+		TCBStatus:    verify.StatusUpToDate,
+		Debug:        true,
+		Dstack:       &verify.Dstack{Binding: verify.BindingNone},
 	}
 	if err := p.Check(report); err != nil {
 		for _, v := range policy.Violations(err) {
@@ -50,9 +50,9 @@ func Example() {
 // Write the strictest policy a verified CVM satisfies, to review and edit.
 func ExampleFromReport() {
 	report := &verify.Report{
-		Quote:     &quote.Quote{},
-		TCBStatus: verify.StatusUpToDate,
-		Dstack:    &verify.Dstack{RTMRReplayed: [4]bool{true, true, true, true}, Binding: verify.BindingSPKI},
+		QuoteVersion: quote.Version4,
+		TCBStatus:    verify.StatusUpToDate,
+		Dstack:       &verify.Dstack{RTMRReplayed: [4]bool{true, true, true, true}, Binding: verify.BindingSPKI},
 	}
 	p, err := policy.FromReport(report)
 	if err != nil {

@@ -22,7 +22,7 @@ func FromReport(r *verify.Report) (*Policy, error) {
 	switch {
 	case r == nil:
 		return nil, incomplete("a report", "none")
-	case r.Quote == nil:
+	case r.QuoteVersion == 0:
 		return nil, incomplete("a quote", "none")
 	case r.Dstack == nil:
 		return nil, incomplete("dstack evidence", "none")
@@ -31,7 +31,7 @@ func FromReport(r *verify.Report) (*Policy, error) {
 	case r.Dstack.Binding == "":
 		return nil, incomplete("a checked channel binding", "none")
 	}
-	b := &r.Quote.Body
+	b := &r.Body
 	id := &r.Dstack.Identity
 	p := &Policy{
 		Version: Version,

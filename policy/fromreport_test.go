@@ -91,7 +91,7 @@ func TestFromReportFields(t *testing.T) {
 	r = testReport()
 	p, err = FromReport(r)
 	require.NoError(t, err)
-	r.Quote.Body.MRTD[0] = 0
+	r.Body.MRTD[0] = 0
 	r.Dstack.Identity.AppID[0] = 0
 	assert.Equal(t, Hex(fill(0x11, 48)), p.Platform[0].MRTD)
 	assert.Equal(t, Hex(fill(0x44, 20)), p.App.AppIDs[0])
@@ -109,10 +109,10 @@ func TestFromReportIsStrict(t *testing.T) {
 	}{
 		{"status", func(r *verify.Report) { r.TCBStatus = verify.StatusSWHardeningNeeded }, "tcb.accept"},
 		{"debug", func(r *verify.Report) { r.Debug = true }, "tcb.allow_debug"},
-		{"mrtd", func(r *verify.Report) { r.Quote.Body.MRTD[5]++ }, "platform"},
-		{"rtmr0", func(r *verify.Report) { r.Quote.Body.RTMR[0][5]++ }, "platform"},
-		{"rtmr1", func(r *verify.Report) { r.Quote.Body.RTMR[1][5]++ }, "platform"},
-		{"rtmr2", func(r *verify.Report) { r.Quote.Body.RTMR[2][5]++ }, "platform"},
+		{"mrtd", func(r *verify.Report) { r.Body.MRTD[5]++ }, "platform"},
+		{"rtmr0", func(r *verify.Report) { r.Body.RTMR[0][5]++ }, "platform"},
+		{"rtmr1", func(r *verify.Report) { r.Body.RTMR[1][5]++ }, "platform"},
+		{"rtmr2", func(r *verify.Report) { r.Body.RTMR[2][5]++ }, "platform"},
 		{"os image", func(r *verify.Report) { r.Dstack.Identity.OSImageHash[5]++ }, "os_image_hashes"},
 		{"compose", func(r *verify.Report) { r.Dstack.Identity.ComposeHash[5]++ }, "app.compose_hashes"},
 		{"app id", func(r *verify.Report) { r.Dstack.Identity.AppID[5]++ }, "app.app_ids"},
@@ -136,7 +136,7 @@ func TestFromReportIncomplete(t *testing.T) {
 		want   string
 	}{
 		{"nil", func(*verify.Report) *verify.Report { return nil }, "expected a report"},
-		{"no quote", func(r *verify.Report) *verify.Report { r.Quote = nil; return r }, "expected a quote"},
+		{"no quote", func(r *verify.Report) *verify.Report { r.QuoteVersion = 0; return r }, "expected a quote"},
 		{"no dstack", func(r *verify.Report) *verify.Report { r.Dstack = nil; return r }, "expected dstack evidence"},
 		{"RTMR3 not replayed", func(r *verify.Report) *verify.Report { r.Dstack.RTMRReplayed[3] = false; return r }, "expected an event log replayed to RTMR3"},
 		{"no binding", func(r *verify.Report) *verify.Report { r.Dstack.Binding = ""; return r }, "expected a checked channel binding"},

@@ -34,13 +34,14 @@ func composeHash() []byte {
 // an spki-bound channel and pinned images. Measurements are fills:
 // MRTD 0x11, RTMR0-2 0x20-0x22, OS image 0x33, app id 0x44, KMS id 0x55.
 func testReport() *verify.Report {
-	q := &quote.Quote{}
-	copy(q.Body.MRTD[:], fill(0x11, 48))
+	var b quote.Body
+	copy(b.MRTD[:], fill(0x11, 48))
 	for i := range 4 {
-		copy(q.Body.RTMR[i][:], fill(byte(0x20+i), 48))
+		copy(b.RTMR[i][:], fill(byte(0x20+i), 48))
 	}
 	return &verify.Report{
-		Quote:             q,
+		QuoteVersion:      quote.Version4,
+		Body:              b,
 		VerifiedAt:        verifiedAt,
 		TCBStatus:         verify.StatusUpToDate,
 		PlatformTCBStatus: verify.StatusUpToDate,

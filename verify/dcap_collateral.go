@@ -19,7 +19,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"time"
 
@@ -42,43 +41,19 @@ const (
 type verifiedCollateral struct {
 	tcbInfo    *collateral.TCBInfo
 	qeIdentity *collateral.QEIdentity
-	// qeLevels are the QE identity's levels, highest isvsvn first.
-	qeLevels []collateral.ISVTCBLevel
+	// platformLevels are the TCB info's platform levels in the order
+	// Intel's QVL matches them (dcap_levels.go), highest first.
+	platformLevels []collateral.TCBLevel
 	// moduleLevels holds each module identity's levels, highest isvsvn
 	// first, indexed like tcbInfo.TDXModuleIdentities.
 	moduleLevels [][]collateral.ISVTCBLevel
 
 	pckCRL, rootCRL *verifiedCRL
-	// rootCRLSigner is the trusted root that signed the root CA CRL.
-	rootCRLSigner *x509.Certificate
 
 	// nextUpdate is the earliest nextUpdate of the four items.
 	nextUpdate time.Time
 	// window is where every item and signing certificate is current.
 	window
-}
-
-// verifiedCRL is a CRL whose signature has been checked.
-type verifiedCRL struct {
-	// issuer is the DER of the CRL's issuer name.
-	issuer     []byte
-	issuerName string
-	revoked    map[string]struct{}
-	nextUpdate time.Time
-}
-
-// revokes reports whether the CRL lists c's serial number.
-func (crl *verifiedCRL) revokes(c *x509.Certificate) bool {
-	_, ok := crl.revoked[serialKey(c.SerialNumber)]
-	return ok
-}
-
-// serialKey is the map key of a certificate serial number.
-func serialKey(n *big.Int) string {
-	if n == nil {
-		return ""
-	}
-	return n.Text(16)
 }
 
 // collateralCache remembers verified collateral by the identity of the
@@ -110,7 +85,7 @@ func (v *Verifier) checkCollateral(c *collateral.Collateral, now time.Time) (*ve
 
 	// The root CA CRL comes first: the other items' signers are checked
 	// against it.
-	if vc.rootCRL, vc.rootCRLSigner, err = v.checkRootCRL(c.RootCACRL, now, w); err != nil {
+	if vc.rootCRL, err = v.checkRootCRL(c.RootCACRL, now, w); err != nil {
 		return nil, err
 	}
 	if vc.tcbInfo, err = v.checkTCBInfo(c, now, vc.rootCRL, w); err != nil {
@@ -123,9 +98,11 @@ func (v *Verifier) checkCollateral(c *collateral.Collateral, now time.Time) (*ve
 		return nil, err
 	}
 
-	vc.qeLevels = sortedISVLevels(vc.qeIdentity.TCBLevels)
-	for _, m := range vc.tcbInfo.TDXModuleIdentities {
-		vc.moduleLevels = append(vc.moduleLevels, sortedISVLevels(m.TCBLevels))
+	if vc.platformLevels, err = platformLevelsInOrder(vc.tcbInfo.TCBLevels); err != nil {
+		return nil, err
+	}
+	if vc.moduleLevels, err = moduleLevelsInOrder(vc.tcbInfo.TDXModuleIdentities); err != nil {
+		return nil, err
 	}
 	vc.nextUpdate = earliest(earliest(vc.tcbInfo.NextUpdate, vc.qeIdentity.NextUpdate),
 		earliest(vc.pckCRL.nextUpdate, vc.rootCRL.nextUpdate))
@@ -163,28 +140,31 @@ func checkPeriod(check string, issued, next, now time.Time) error {
 }
 
 // checkRootCRL verifies the root CA CRL: signed by a trusted root, current.
-func (v *Verifier) checkRootCRL(der []byte, now time.Time, w *window) (*verifiedCRL, *x509.Certificate, error) {
+// Which root it must come from is checked where it is used, against the
+// root of each chain (verifiedCRL.from).
+func (v *Verifier) checkRootCRL(der []byte, now time.Time, w *window) (*verifiedCRL, error) {
 	const check = "root ca crl"
 	crl, err := parseCRL(check, der)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	signer := v.trust.issuerOf(crl.RawIssuer, crl)
 	if signer == nil {
-		return nil, nil, &Error{Kind: KindCollateralSignature, Check: check,
+		return nil, &Error{Kind: KindCollateralSignature, Check: check,
 			Expected: "signed by " + v.trust.describe(), Found: "issuer " + crl.Issuer.String(), Err: errBadSignature}
 	}
-	vcrl, err := finishCRL(check, crl, now, w)
+	vcrl, err := finishCRL(check, crl, signer, now, w)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	w.addCert(signer)
-	return vcrl, signer, nil
+	return vcrl, nil
 }
 
 // checkPCKCRL verifies the PCK CRL: its issuer chain leads to a trusted
 // root, the issuer is a PCK CA not revoked by the root, it signed the CRL,
-// and the CRL is current.
+// and the CRL is current. That the CRL comes from the CA that issued the
+// quote's PCK certificate is checked with the quote (checkRevocation).
 func (v *Verifier) checkPCKCRL(c *collateral.Collateral, now time.Time, rootCRL *verifiedCRL, w *window) (*verifiedCRL, error) {
 	const check = "pck crl"
 	crl, err := parseCRL(check, c.PCKCRL)
@@ -199,7 +179,7 @@ func (v *Verifier) checkPCKCRL(c *collateral.Collateral, now time.Time, rootCRL 
 		return nil, &Error{Kind: KindCollateralSignature, Check: check,
 			Expected: "signed by " + issuer.Subject.CommonName, Found: "issuer " + crl.Issuer.String(), Err: errBadSignature}
 	}
-	return finishCRL(check, crl, now, w)
+	return finishCRL(check, crl, issuer, now, w)
 }
 
 // parseCRL parses a DER CRL of the collateral.
@@ -214,9 +194,9 @@ func parseCRL(check string, der []byte) (*x509.RevocationList, error) {
 	return crl, nil
 }
 
-// finishCRL checks the period of a CRL whose signature was verified and
+// finishCRL checks the period of a CRL whose signature signer verified and
 // indexes its revoked serial numbers.
-func finishCRL(check string, crl *x509.RevocationList, now time.Time, w *window) (*verifiedCRL, error) {
+func finishCRL(check string, crl *x509.RevocationList, signer *x509.Certificate, now time.Time, w *window) (*verifiedCRL, error) {
 	if crl.NextUpdate.IsZero() {
 		return nil, mismatch(KindCollateralMismatch, check+": nextUpdate", "a date", "none")
 	}
@@ -227,6 +207,7 @@ func finishCRL(check string, crl *x509.RevocationList, now time.Time, w *window)
 	out := &verifiedCRL{
 		issuer:     bytes.Clone(crl.RawIssuer),
 		issuerName: crl.Issuer.CommonName,
+		signer:     signer,
 		revoked:    make(map[string]struct{}, len(crl.RevokedCertificateEntries)),
 		nextUpdate: crl.NextUpdate,
 	}
@@ -236,20 +217,27 @@ func finishCRL(check string, crl *x509.RevocationList, now time.Time, w *window)
 	return out, nil
 }
 
-// checkIssuerChain verifies the PEM issuer chain of a collateral item: its
-// first certificate has one of the common names cns, is valid at now, is
-// signed by a trusted root and is not revoked by the root CA CRL. A second
-// certificate, if any, must be a trusted root by exact DER; nothing may
-// follow it. It returns the first certificate.
+// issuerChainLen is the number of certificates in the issuer chain of a
+// collateral item: the signing certificate and the root. Intel's QVL
+// refuses any other number for the TCB info and the QE identity
+// (EXPECTED_CERTIFICATE_COUNT_IN_TCB_CHAIN, QuoteVerification.cpp).
+const issuerChainLen = 2
+
+// checkIssuerChain verifies the PEM issuer chain of a collateral item:
+// exactly the signing certificate and then a trusted root by exact DER.
+// The signing certificate has one of the common names cns, is valid at
+// now, is signed by that root and is not revoked by the root CA CRL, which
+// must come from that root. It returns the signing certificate.
 func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string, now time.Time, rootCRL *verifiedCRL, w *window) (*x509.Certificate, error) {
 	ders, err := splitPEMChain(pemChain)
 	if err != nil {
 		return nil, newError(KindCollateralSignature, check, err)
 	}
-	if len(ders) > 2 {
+	if len(ders) != issuerChainLen {
 		return nil, mismatch(KindCollateralSignature, check, "a signing certificate and its root", fmt.Sprintf("%d certificates", len(ders)))
 	}
-	if len(ders) == 2 && v.trust.byDER(ders[1]) == nil {
+	root := v.trust.byDER(ders[1])
+	if root == nil {
 		return nil, mismatch(KindCollateralSignature, check+": root", v.trust.describe(), "sha256:"+fingerprint(ders[1]))
 	}
 	cert, err := x509.ParseCertificate(ders[0])
@@ -262,16 +250,16 @@ func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string,
 	if err := checkCertificate(cert, "", now); err != nil {
 		return nil, collateralCertError(check, err)
 	}
-	root := v.trust.issuerOf(cert.RawIssuer, cert)
-	if root == nil {
+	if !bytes.Equal(cert.RawIssuer, root.RawSubject) || cert.CheckSignatureFrom(root) != nil {
 		return nil, &Error{Kind: KindCollateralSignature, Check: check,
-			Expected: "signed by " + v.trust.describe(), Found: "issuer " + cert.Issuer.String(), Err: errBadSignature}
+			Expected: fmt.Sprintf("signed by the chain's root %q sha256:%s", root.Subject.CommonName, fingerprint(root.Raw)),
+			Found:    "issuer " + cert.Issuer.String(), Err: errBadSignature}
 	}
 	if err := checkCertificate(root, "", now); err != nil {
 		return nil, collateralCertError(check+": root", err)
 	}
-	if !bytes.Equal(rootCRL.issuer, root.RawSubject) {
-		return nil, mismatch(KindCollateralMismatch, check+": root ca crl", "issued by "+root.Subject.CommonName, "issued by "+rootCRL.issuerName)
+	if err := rootCRL.from(check+": root ca crl", root); err != nil {
+		return nil, err
 	}
 	if rootCRL.revokes(cert) {
 		return nil, mismatch(KindRevoked, check, "not revoked by the root CA CRL", "serial "+serialKey(cert.SerialNumber)+" revoked")
@@ -374,13 +362,4 @@ func (v *Verifier) checkQEIdentityItem(c *collateral.Collateral, now time.Time, 
 	}
 	w.add(id.IssueDate, id.NextUpdate)
 	return id, nil
-}
-
-// sortedISVLevels returns a copy of levels ordered by isvsvn, highest first.
-func sortedISVLevels(levels []collateral.ISVTCBLevel) []collateral.ISVTCBLevel {
-	out := slices.Clone(levels)
-	slices.SortStableFunc(out, func(a, b collateral.ISVTCBLevel) int {
-		return int(b.TCB.ISVSVN) - int(a.TCB.ISVSVN)
-	})
-	return out
 }

@@ -40,10 +40,13 @@ func checkQEReportBinding(q *quote.Quote) error {
 	return nil
 }
 
-// checkQEIdentity compares the QE report with the QE identity: MRSIGNER and
-// ISVPRODID exactly, MISCSELECT and ATTRIBUTES under their masks. The JSON
-// miscselect values are the report's bytes in order, so they are read as
-// little-endian like the report's MISCSELECT.
+// checkQEIdentity compares the QE report with the QE identity as Intel's
+// QVL does (EnclaveReportVerifier::verify): MRSIGNER and ISVPRODID
+// exactly, MISCSELECT and ATTRIBUTES of the report under the identity's
+// masks equal to the identity's values as they are, so that an identity
+// bit outside its mask matches no report. The JSON miscselect values are
+// the report's bytes in order, so they are read as little-endian like the
+// report's MISCSELECT.
 func checkQEIdentity(id *collateral.QEIdentity, r *quote.EnclaveReport) error {
 	const check = "qe identity"
 	if !bytes.Equal(id.MRSigner, r.MRSigner[:]) {
@@ -54,12 +57,12 @@ func checkQEIdentity(id *collateral.QEIdentity, r *quote.EnclaveReport) error {
 	}
 	mask := binary.LittleEndian.Uint32(id.MiscSelectMask)
 	want := binary.LittleEndian.Uint32(id.MiscSelect)
-	if r.MiscSelect&mask != want&mask {
+	if r.MiscSelect&mask != want {
 		return mismatch(KindQEIdentityMismatch, check+": miscselect",
-			fmt.Sprintf("%08x under mask %08x", want&mask, mask), fmt.Sprintf("%08x", r.MiscSelect))
+			fmt.Sprintf("%08x under mask %08x", want, mask), fmt.Sprintf("%08x", r.MiscSelect))
 	}
 	for i := range r.Attributes {
-		if r.Attributes[i]&id.AttributesMask[i] != id.Attributes[i]&id.AttributesMask[i] {
+		if r.Attributes[i]&id.AttributesMask[i] != id.Attributes[i] {
 			return mismatch(KindQEIdentityMismatch, check+": attributes",
 				hex.EncodeToString(id.Attributes)+" under mask "+hex.EncodeToString(id.AttributesMask),
 				hex.EncodeToString(r.Attributes[:]))
@@ -68,8 +71,9 @@ func checkQEIdentity(id *collateral.QEIdentity, r *quote.EnclaveReport) error {
 	return nil
 }
 
-// matchISVLevel returns the first level, of levels sorted by isvsvn from
-// highest to lowest, whose isvsvn is at most svn; nil if there is none.
+// matchISVLevel returns the first level, in the order given, whose isvsvn
+// is at most svn; nil if there is none. QE identity levels are given in
+// their signed order, module levels highest isvsvn first (dcap_levels.go).
 func matchISVLevel(levels []collateral.ISVTCBLevel, svn uint16) *collateral.ISVTCBLevel {
 	for i := range levels {
 		if levels[i].TCB.ISVSVN <= svn {

@@ -54,10 +54,11 @@ func checkQuoteSignature(q *quote.Quote) error {
 	return nil
 }
 
-// checkSEAM requires MRSIGNERSEAM and SEAMATTRIBUTES to be zero: Intel
-// signs its own TDX modules, and Intel's reference verifier refuses any
-// SEAM attribute. It runs on every path, NoCollateral included, where no
-// TDX module identity is compared.
+// checkSEAM requires MRSIGNERSEAM and SEAMATTRIBUTES to be zero. It is
+// the TDX module check of Options.NoCollateral, where there is no TCB info
+// to compare them with (checkTDXModuleIdentity does that with
+// collateral): zero is what Intel's TCB infos publish for every module,
+// and a rule stricter than Intel's QVL, which always has a TCB info.
 func checkSEAM(b *quote.Body) error {
 	if b.MRSignerSEAM != ([48]byte{}) {
 		return mismatch(KindTDXModuleMismatch, "mrsignerseam", "all zero (Intel's TDX module)", hex.EncodeToString(b.MRSignerSEAM[:]))

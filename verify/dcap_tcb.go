@@ -24,26 +24,26 @@ type tcbOutcome struct {
 // Intel's reference verifier does. The QE's identity is already checked.
 func evaluateTCB(vc *verifiedCollateral, q *quote.Quote, tcb *pck.TCB, module int) (*tcbOutcome, error) {
 	body := &q.Body
-	// Check 5: the QE's level.
-	qeLevel := matchISVLevel(vc.qeLevels, q.QEReport.ISVSVN)
+	// Check 5: the QE's level, the levels taken in their signed order.
+	qeLevel := matchISVLevel(vc.qeIdentity.TCBLevels, q.QEReport.ISVSVN)
 	if qeLevel == nil {
 		return nil, mismatch(KindTCBNotSupported, "qe tcb level",
 			fmt.Sprintf("a QE identity level with isvsvn <= %d", q.QEReport.ISVSVN), "none")
 	}
 
-	// Check 6: the platform level.
-	sgxIdx, tdxIdx, err := matchPlatformLevel(vc.tcbInfo.TCBLevels, tcb, body.TEETCBSVN)
+	// Check 6: the platform level, the levels in Intel's order.
+	sgxIdx, tdxIdx, err := matchPlatformLevel(vc.platformLevels, tcb, body.TEETCBSVN)
 	if err != nil {
 		return nil, err
 	}
-	level := &vc.tcbInfo.TCBLevels[tdxIdx]
+	level := &vc.platformLevels[tdxIdx]
 	out := &tcbOutcome{
 		platform: TCBStatus(level.TCBStatus),
 		qe:       TCBStatus(qeLevel.TCBStatus),
 		tcbDate:  level.TCBDate,
 	}
-	out.outOfDateSince = outOfDateSince(vc.tcbInfo.TCBLevels, tdxIdx)
-	sgxStatus := TCBStatus(vc.tcbInfo.TCBLevels[sgxIdx].TCBStatus)
+	out.outOfDateSince = outOfDateSince(vc.platformLevels, tdxIdx)
+	sgxStatus := TCBStatus(vc.platformLevels[sgxIdx].TCBStatus)
 
 	// Check 7: the TDX module level.
 	var moduleAdvisories []string
@@ -98,11 +98,13 @@ func outOfDateSince(levels []collateral.TCBLevel, idx int) time.Time {
 	return since
 }
 
-// matchPlatformLevel walks the TCB levels newest first. The SGX level is the
-// first whose 16 SGX component SVNs and PCESVN are all at most the PCK
-// certificate's; the TDX level is the first from there on that also has
-// every TDX component SVN at most TEE_TCB_SVN, skipping bytes 0 and 1 (the
-// TDX module's own) when TEE_TCB_SVN[1] is not zero.
+// matchPlatformLevel walks the TCB levels in the order given, which is
+// Intel's (platformLevelsInOrder), as QVL's matchTcbLevels does
+// (AttestationLibrary/src/Verifiers/Checks/TcbLevelCheck.cpp). The SGX
+// level is the first whose 16 SGX component SVNs and PCESVN are all at
+// most the PCK certificate's; the TDX level is the first from there on
+// that also has every TDX component SVN at most TEE_TCB_SVN, skipping
+// bytes 0 and 1 (the TDX module's own) when TEE_TCB_SVN[1] is not zero.
 func matchPlatformLevel(levels []collateral.TCBLevel, tcb *pck.TCB, teeTCBSVN [16]byte) (sgxIdx, tdxIdx int, err error) {
 	sgxIdx = -1
 	for i := range levels {
@@ -172,33 +174,33 @@ func moduleIdentity(info *collateral.TCBInfo, major byte) int {
 }
 
 // checkTDXModuleIdentity compares MRSIGNERSEAM and SEAMATTRIBUTES with the
-// module the TCB info expects: its tdxModule, or, when TEE_TCB_SVN[1] names
-// a module major version, that version's identity, whose index in
-// info.TDXModuleIdentities it returns (-1 for tdxModule). As in Intel's
-// reference verifier SEAMATTRIBUTES must also be zero.
+// module the TCB info expects: its tdxModule (which ParseTCBInfo requires
+// of a TDX TCB info), or, when TEE_TCB_SVN[1] names a module major
+// version, that version's identity, whose index in
+// info.TDXModuleIdentities it returns (-1 for tdxModule). It compares as
+// Intel's QVL does (QuoteVerifier::verify, step 4.1.2.4.11): MRSIGNERSEAM
+// equal to the module's mrsigner, and every SEAMATTRIBUTES byte zero and
+// equal to the module's attributes byte. QVL applies no attributesMask, so
+// neither does this: a TCB info whose module attributes are not zero
+// matches no quote.
 func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) (int, error) {
 	const check = "tdx module"
-	var signer, attrs, mask []byte
+	signer, attrs := info.TDXModule.MRSigner, info.TDXModule.Attributes
 	i := -1
 	if major := body.TEETCBSVN[1]; major > 0 {
 		if i = moduleIdentity(info, major); i < 0 {
 			return -1, mismatch(KindTDXModuleMismatch, check+" identity", fmt.Sprintf("TDX_%02X in the TCB info", major), "none")
 		}
 		m := &info.TDXModuleIdentities[i]
-		signer, attrs, mask = m.MRSigner, m.Attributes, m.AttributesMask
-	} else {
-		if info.TDXModule == nil {
-			return -1, mismatch(KindCollateralMismatch, "tcb info: tdxModule", "a TDX module identity", "none")
-		}
-		signer, attrs, mask = info.TDXModule.MRSigner, info.TDXModule.Attributes, info.TDXModule.AttributesMask
+		signer, attrs = m.MRSigner, m.Attributes
 	}
 	if string(signer) != string(body.MRSignerSEAM[:]) {
 		return -1, mismatch(KindTDXModuleMismatch, check+": mrsignerseam", hex.EncodeToString(signer), hex.EncodeToString(body.MRSignerSEAM[:]))
 	}
 	for j, b := range body.SEAMAttributes {
-		if b != 0 || b&mask[j] != attrs[j]&mask[j] {
+		if b != 0 || b != attrs[j] {
 			return -1, mismatch(KindTDXModuleMismatch, check+": seamattributes",
-				"zero, and "+hex.EncodeToString(attrs)+" under mask "+hex.EncodeToString(mask),
+				"zero, as are the TCB info's attributes (found "+hex.EncodeToString(attrs)+")",
 				hex.EncodeToString(body.SEAMAttributes[:]))
 		}
 	}
@@ -207,7 +209,9 @@ func checkTDXModuleIdentity(info *collateral.TCBInfo, body *quote.Body) (int, er
 
 // matchModuleLevel returns the level of the running TDX module: among the
 // levels of its identity (major version TEE_TCB_SVN[1], found by
-// checkTDXModuleIdentity), the first whose isvsvn is at most TEE_TCB_SVN[0].
+// checkTDXModuleIdentity), highest isvsvn first, the first whose isvsvn is
+// at most TEE_TCB_SVN[0], as QVL's checkTdxModuleTcbStatus does
+// (AttestationLibrary/src/Verifiers/Checks/TdxModuleCheck.cpp).
 func matchModuleLevel(levels []collateral.ISVTCBLevel, teeTCBSVN [16]byte) (*collateral.ISVTCBLevel, error) {
 	l := matchISVLevel(levels, uint16(teeTCBSVN[0]))
 	if l == nil {
@@ -234,7 +238,9 @@ func checkRelaunch(vc *verifiedCollateral, svn2 [16]byte, sgx, tdx, module, qe T
 	if (tdx != StatusOutOfDate && tdx != StatusOutOfDateConfigurationNeeded) || module != StatusOutOfDate {
 		return tdx, nil
 	}
-	newest := &vc.tcbInfo.TCBLevels[0]
+	// QVL's "latest" level is the first in its order
+	// (TDRelaunchCheck.cpp: tcbInfo.getTcbLevels().begin()).
+	newest := &vc.platformLevels[0]
 	var moduleCurrent bool
 	if svn2[1] == 0 {
 		moduleCurrent = svn2[0] >= newest.TCB.TDXComponents[0].SVN

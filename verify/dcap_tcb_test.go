@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,11 +118,11 @@ func relaunchCollateral() *verifiedCollateral {
 			{TCB: collateral.ISVSVN{ISVSVN: 4}, TCBStatus: "UpToDate"},
 		}}},
 	}
-	vc := &verifiedCollateral{tcbInfo: info}
-	for _, m := range info.TDXModuleIdentities {
-		vc.moduleLevels = append(vc.moduleLevels, sortedISVLevels(m.TCBLevels))
+	modules, err := moduleLevelsInOrder(info.TDXModuleIdentities)
+	if err != nil {
+		panic(err)
 	}
-	return vc
+	return &verifiedCollateral{tcbInfo: info, platformLevels: info.TCBLevels, moduleLevels: modules}
 }
 
 func TestCheckRelaunch(t *testing.T) {
@@ -179,17 +180,21 @@ func TestModuleIdentityIgnoresCase(t *testing.T) {
 
 func TestMatchISVLevel(t *testing.T) {
 	t.Parallel()
-	levels := sortedISVLevels([]collateral.ISVTCBLevel{
-		{TCB: collateral.ISVSVN{ISVSVN: 2}, TCBStatus: "OutOfDate"},
+	levels := []collateral.ISVTCBLevel{
 		{TCB: collateral.ISVSVN{ISVSVN: 8}, TCBStatus: "UpToDate"},
+		{TCB: collateral.ISVSVN{ISVSVN: 2}, TCBStatus: "OutOfDate"},
 		{TCB: collateral.ISVSVN{ISVSVN: 0}, TCBStatus: "Revoked"},
-	})
+	}
 	for svn, want := range map[uint16]string{0: "Revoked", 1: "Revoked", 2: "OutOfDate", 7: "OutOfDate", 8: "UpToDate", 65535: "UpToDate"} {
 		l := matchISVLevel(levels, svn)
 		require.NotNil(t, l)
 		assert.Equal(t, want, l.TCBStatus, "isvsvn %d", svn)
 	}
 	assert.Nil(t, matchISVLevel(levels[:2], 1))
+	// The order given decides, as for QVL's QE identity levels: listed
+	// lowest first, the lowest level rates every isvsvn above it.
+	slices.Reverse(levels)
+	assert.Equal(t, "Revoked", matchISVLevel(levels, 8).TCBStatus)
 }
 
 func TestOutOfDateSince(t *testing.T) {

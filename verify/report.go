@@ -29,7 +29,14 @@ const (
 // Report is the outcome of a successful quote verification: the quote's
 // measured fields and how Intel's collateral rates the platform.
 type Report struct {
-	// Quote is the parsed quote; Body holds MRTD, RTMRs, REPORTDATA and the rest.
+	// QuoteVersion, BodyType and Body are the verified quote's version
+	// (4 or 5; 0 in a report without a quote), its body type and its TD
+	// report: MRTD, RTMRs, REPORTDATA, TD attributes and the rest.
+	QuoteVersion uint16
+	BodyType     uint16
+	Body         quote.Body
+	// Quote is the whole parsed quote, its signatures and PCK chain
+	// included; nil in a compact report (see Compact).
 	Quote *quote.Quote
 
 	// VerifiedAt is the verification time all checks used.
@@ -92,8 +99,5 @@ type Report struct {
 
 // tdAttributesHex is the quote's TDATTRIBUTES in hex, or "" without a quote.
 func (r *Report) tdAttributesHex() string {
-	if r.Quote == nil {
-		return ""
-	}
-	return hex.EncodeToString(r.Quote.Body.TDAttributes[:])
+	return hex.EncodeToString(r.Body.TDAttributes[:])
 }

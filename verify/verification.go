@@ -103,6 +103,7 @@ func (x *run) local(raw []byte) error {
 	}
 	x.q = q
 	x.r.Quote = q
+	x.r.QuoteVersion, x.r.BodyType, x.r.Body = q.Header.Version, q.BodyType, q.Body
 	x.r.Debug = q.Body.Debug()
 	x.r.SEPTVEDisable = q.Body.SEPTVEDisable()
 
@@ -144,6 +145,8 @@ const noCollateral = "no collateral (Options.NoCollateral): no CRLs, no TCB eval
 
 // collateral fetches the platform's collateral, verifies it and rates the
 // TCB with it; without collateral it only checks the TDX module's signer.
+// Collateral the verifier refuses, here or in a later check that blames it
+// (blamesCollateral), is dropped from a caching source.
 func (x *run) collateral(ctx context.Context) error {
 	r := x.r
 	if x.v.noColl {
@@ -178,27 +181,44 @@ func (x *run) collateral(ctx context.Context) error {
 	r.CollateralNextUpdate = vc.nextUpdate
 	r.ValidUntil = earliest(r.ValidUntil, vc.until)
 
-	if err := x.step(CheckRevocation, checkRevocation(vc, x.chain)); err != nil {
+	step := func(n CheckName, err error) error {
+		if blamesCollateral(err) {
+			x.v.reject(req, c)
+		}
+		return x.step(n, err)
+	}
+	if err := step(CheckRevocation, checkRevocation(vc, x.chain)); err != nil {
 		return err
 	}
-	if err := x.step(CheckQEIdentity, checkQEIdentity(vc.qeIdentity, &x.q.QEReport)); err != nil {
+	if err := step(CheckQEIdentity, checkQEIdentity(vc.qeIdentity, &x.q.QEReport)); err != nil {
 		return err
 	}
 	module, err := checkTDXModuleIdentity(vc.tcbInfo, &x.q.Body)
-	if err == nil {
-		err = checkSEAM(&x.q.Body)
-	}
-	if err := x.step(CheckTDXModule, err); err != nil {
+	if err := step(CheckTDXModule, err); err != nil {
 		return err
 	}
 	tcb, err := evaluateTCB(vc, x.q, &x.ext.TCB, module)
-	if err := x.step(CheckTCBLevels, err); err != nil {
+	if err := step(CheckTCBLevels, err); err != nil {
 		return err
 	}
 	r.TCBStatus, r.PlatformTCBStatus, r.TDXModuleTCBStatus, r.QETCBStatus = tcb.final, tcb.platform, tcb.module, tcb.qe
 	r.AdvisoryIDs = tcb.advisories
 	r.TCBDate, r.OutOfDateSince = tcb.tcbDate, tcb.outOfDateSince
 	return nil
+}
+
+// blamesCollateral reports whether err, from a check that uses verified
+// collateral against the quote, is the collateral's fault rather than the
+// quote's: its kind is a collateral kind, such as a CRL of another CA than
+// the one that issued the PCK certificate. A revoked certificate, an
+// unknown TCB or a QE or TDX module the collateral does not describe is
+// the quote's fault, and the collateral stays.
+func blamesCollateral(err error) bool {
+	switch KindOf(err) {
+	case KindCollateralSignature, KindCollateralMismatch, KindCollateralExpired:
+		return true
+	}
+	return false
 }
 
 // judge applies the caller's policy, Accept{} when p is nil, to the

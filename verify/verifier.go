@@ -11,8 +11,9 @@
 //
 // The DCAP checks live in the dcap_*.go files: the PCK chain
 // (dcap_chain.go), the pinned root (dcap_root.go), collateral
-// (dcap_collateral.go), the quote and QE signatures (dcap_signatures.go),
-// the QE identity (dcap_qe.go) and the TCB levels and statuses
+// (dcap_collateral.go), revocation (dcap_revocation.go), the quote and QE
+// signatures (dcap_signatures.go), the QE identity (dcap_qe.go), the order
+// of TCB levels (dcap_levels.go) and the TCB levels and statuses
 // (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
 // evidence_*.go files: the channel binding (evidence_binding.go), the event
 // log replay (evidence_replay.go), MR_CONFIG_ID and the compose
@@ -20,6 +21,92 @@
 // records each in Report.Checks. The wire protocol (paths, REPORTDATA,
 // documents) is package wire; the parsers are the subpackages quote, pck,
 // collateral, eventlog and compose.
+//
+// # Stricter than Intel's QVL
+//
+// Intel's Quote Verification Library (QVL,
+// SGX-TDX-DCAP-QuoteVerificationLibrary, compared at commit 7e5b2a1) is
+// the reference for the DCAP rules, and the verifier follows it: the order
+// in which TCB levels are matched, how the TDX module and the QE are
+// compared with the collateral, the issuer chains, the CRL of the CA that
+// issued each certificate. Where the verifier refuses what QVL accepts, it
+// does so on purpose, and the case is listed here with its reason. No case
+// lets through a quote QVL refuses.
+//
+//   - Bytes after the quote. QVL ignores anything after the signature data
+//     and any slack inside it. The verifier requires the signature data to
+//     be used up exactly and allows only zero bytes after the quote (the
+//     padding dstack's guest agent adds): no signature covers those bytes,
+//     and unsigned content must not be mistaken for attested content.
+//   - The upper half of the QE report data. QVL compares only its first 32
+//     bytes with SHA-256(attestation key || QE auth data). The verifier also
+//     requires the other 32 to be zero, as Intel's QE writes them: signed
+//     bytes that should mean nothing are refused rather than ignored.
+//   - A foreign PCK CRL issuer chain. QVL never reads the bundle's
+//     pck_crl_issuer_chain; it verifies the PCK CRL with the key of the
+//     intermediate in the quote's own PCK chain. The verifier makes that
+//     same check, and it decides; it also requires the bundle's chain to be
+//     exactly a PCK CA and a trusted root, valid, not revoked, whose CA
+//     signed the CRL. A bundle whose chain names another CA than the one
+//     that signed its CRL is inconsistent, and collateral is taken whole or
+//     not at all.
+//   - Configuration statuses on QE identity levels. QVL's parser accepts
+//     ConfigurationNeeded and OutOfDateConfigurationNeeded on a QE identity
+//     level and rates a QE on such a level OutOfDate. The verifier accepts
+//     only UpToDate, OutOfDate and Revoked there and refuses the QE identity
+//     otherwise (collateral_mismatch): a configuration status describes a
+//     platform, not an enclave, Intel publishes none for a QE, and a signed
+//     status the verifier would have to reinterpret is refused rather than
+//     guessed at. QVL's own rating of such a QE, OutOfDate, is refused by
+//     the default policy too.
+//   - Unknown statuses on unused TDX module levels. QVL checks a module
+//     level's status only when that level is the one matched. The verifier
+//     refuses a TCB info with a status other than UpToDate, OutOfDate or
+//     Revoked on any module level, for the same reason.
+//   - Component SVNs over 255. QVL keeps the low byte of a TCB component
+//     svn that does not fit one. The verifier refuses the TCB info: a
+//     truncated SVN would be compared as a different one.
+//   - Collateral issued after the verification time. QVL never compares a
+//     TCB info's or QE identity's issueDate with the verification time
+//     (only a CRL's thisUpdate). The verifier requires issueDate at or
+//     before it: collateral dated in the future is a clock error or a
+//     forgery, and is not used before its time.
+//   - Certificates not yet valid. QVL checks only notAfter. The verifier
+//     checks notBefore too, for every certificate of the PCK chain and of
+//     the collateral's issuer chains.
+//   - The nextUpdate boundary. QVL treats a TCB info, QE identity or CRL as
+//     current up to and including its nextUpdate. The verifier uses each
+//     item in [issueDate, nextUpdate), so at nextUpdate it has expired:
+//     Intel publishes the next item before then, and the caches that keep
+//     collateral until nextUpdate stop at the same instant.
+//   - Expiry is fatal. Intel's Quote Verification Enclave reports expired
+//     collateral or certificates as a flag beside its verdict. The verifier
+//     refuses them (collateral_expired, cert_chain): a Report has no such
+//     flag, and a policy cannot overlook what it is never shown.
+//   - Signatures over the raw JSON. QVL verifies the TCB info and QE
+//     identity signatures over its own compact re-serialization of the JSON
+//     it parsed. The verifier verifies them over the exact bytes received,
+//     and parses those same bytes, so what is signed is always what is
+//     read: duplicate keys, number forms and escapes cannot differ between
+//     the two. A re-indented item that QVL accepts is refused; Intel signs
+//     and serves the compact form, which verifies either way.
+//   - The order of chains. QVL finds the roles of the certificates in the
+//     PCK chain and in the collateral issuer chains whatever their order.
+//     The verifier requires Intel's order: the leaf (or signing
+//     certificate), then the intermediate, then the root.
+//   - Names, keys and roots. QVL requires common names that contain "SGX
+//     PCK Certificate", "CA" and "SGX TCB Signing", and compares the chain's
+//     root with the trusted root by its signature (Intel's Quote
+//     Verification Enclave pins its key). The verifier requires Intel's
+//     exact names, an intermediate that is a CA, P-256 keys in the PCK leaf
+//     and the signing certificates, no unhandled critical extension, and
+//     the trusted root by its exact DER.
+//   - The TDX module without collateral. With Options.NoCollateral there is
+//     no TCB info to compare MRSIGNERSEAM and SEAMATTRIBUTES with, and QVL,
+//     which always has one, has no rule for it. The verifier then requires
+//     both to be zero, which is what Intel's TCB infos publish for its
+//     modules.
+//   - Quote size. A quote over 64 KiB, padding included, is refused.
 package verify
 
 import (
@@ -155,25 +242,6 @@ func fetchError(err error) error {
 		return newError(KindCollateralMismatch, "collateral fetch", err)
 	}
 	return newError(KindCollateralUnavailable, "collateral fetch", err)
-}
-
-// checkRevocation checks the PCK chain against the collateral's CRLs: the
-// root CRL comes from the chain's root and does not list the intermediate,
-// the PCK CRL comes from the leaf's issuer and does not list the leaf.
-func checkRevocation(vc *verifiedCollateral, chain *pckChain) error {
-	if vc.rootCRLSigner != chain.root {
-		return mismatch(KindCollateralMismatch, "root ca crl", "issued by the PCK chain's root", "issued by another root")
-	}
-	if vc.rootCRL.revokes(chain.intermediate) {
-		return mismatch(KindRevoked, "pck chain: intermediate", "not revoked by the root CA CRL", "serial "+serialKey(chain.intermediate.SerialNumber)+" revoked")
-	}
-	if string(vc.pckCRL.issuer) != string(chain.leaf.RawIssuer) {
-		return mismatch(KindCollateralMismatch, "pck crl", "issued by "+chain.intermediate.Subject.CommonName, "issued by "+vc.pckCRL.issuerName)
-	}
-	if vc.pckCRL.revokes(chain.leaf) {
-		return mismatch(KindRevoked, "pck chain: leaf", "not revoked by the PCK CRL", "serial "+serialKey(chain.leaf.SerialNumber)+" revoked")
-	}
-	return nil
 }
 
 // checkPlatform checks that the TCB info is for the PCK certificate's

@@ -17,7 +17,9 @@ import (
 // TestVerifyDropsRefusedCollateralFromTheCache checks that one forged
 // answer from a collateral service is not served again from the cache
 // until the nextUpdate it claims: the verifier rejects it, the cache drops
-// it, and the next verification fetches the genuine collateral.
+// it, and the next verification fetches the genuine collateral. That holds
+// for collateral refused after it was verified too, such as a genuine CRL
+// of another CA that the revocation check refuses.
 func TestVerifyDropsRefusedCollateralFromTheCache(t *testing.T) {
 	t.Parallel()
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
@@ -28,14 +30,24 @@ func TestVerifyDropsRefusedCollateralFromTheCache(t *testing.T) {
 	forgedSignature := *good
 	forgedSignature.TCBInfoSignature = bytes.Clone(good.TCBInfoSignature)
 	forgedSignature.TCBInfoSignature[0] ^= 1
+	// withPCKCRLOf is good with the PCK CRL, and its issuer chain, of o.
+	withPCKCRLOf := func(o cvmtest.PKIOptions) *collateral.Collateral {
+		other := testCollateral(t, sharedPKI(t, o), cvmtest.CollateralOptions{})
+		c := *good
+		c.PCKCRL, c.PCKCRLIssuerChain = other.PCKCRL, other.PCKCRLIssuerChain
+		return &c
+	}
 
 	tests := []struct {
-		name     string
-		bad      *collateral.Collateral
-		wantKind verify.Kind
+		name      string
+		bad       *collateral.Collateral
+		wantKind  verify.Kind
+		wantCheck verify.CheckName
 	}{
-		{"bad TCB info signature", &forgedSignature, verify.KindCollateralSignature},
-		{"genuine collateral of another platform", testCollateral(t, otherPlatform, cvmtest.CollateralOptions{}), verify.KindCollateralMismatch},
+		{"bad TCB info signature", &forgedSignature, verify.KindCollateralSignature, verify.CheckCollateral},
+		{"genuine collateral of another platform", testCollateral(t, otherPlatform, cvmtest.CollateralOptions{}), verify.KindCollateralMismatch, verify.CheckCollateral},
+		{"PCK CRL of a same-name CA that did not issue the leaf", withPCKCRLOf(rekeyedCA), verify.KindCollateralSignature, verify.CheckRevocation},
+		{"PCK CRL of the other PCK CA", withPCKCRLOf(cvmtest.PKIOptions{CA: collateral.CAProcessor}), verify.KindCollateralMismatch, verify.CheckRevocation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,7 +58,8 @@ func TestVerifyDropsRefusedCollateralFromTheCache(t *testing.T) {
 			v := testVerifier(t, p, good, func(o *verify.Options) { o.Collateral = cache })
 
 			_, err := verifyOnce(v, raw)
-			requireKind(t, err, tt.wantKind)
+			e := requireKind(t, err, tt.wantKind)
+			failedAt(tt.wantCheck)(t, p, e.Report)
 			assert.Zero(t, cache.Len(), "refused collateral is dropped from the cache")
 
 			src.c.Store(good)

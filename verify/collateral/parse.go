@@ -28,23 +28,32 @@ const (
 	qeMRSignerSize     = 32
 )
 
-// Top-level fields that must be present and not null.
+// Top-level fields that must be present and not null, as Intel's QVL
+// requires them (TcbInfo::parse and parsePartV2, EnclaveIdentityV2's
+// constructor), and optional ones that must not be null when present.
 var (
-	tcbInfoRequired = []string{"id", "version", "issueDate", "nextUpdate", "fmspc", "pceId", "tcbLevels"}
-	qeIdentRequired = []string{"id", "version", "issueDate", "nextUpdate", "miscselect", "miscselectMask",
-		"attributes", "attributesMask", "mrsigner", "isvprodid", "tcbLevels"}
+	tcbInfoRequired = []string{"id", "version", "issueDate", "nextUpdate", "fmspc", "pceId",
+		"tcbType", "tcbEvaluationDataNumber", "tcbLevels"}
+	tcbInfoNotNull  = []string{"tdxModule", "tdxModuleIdentities"}
+	qeIdentRequired = []string{"id", "version", "issueDate", "nextUpdate", "tcbEvaluationDataNumber",
+		"miscselect", "miscselectMask", "attributes", "attributesMask", "mrsigner", "isvprodid", "tcbLevels"}
 )
+
+// tdxID is the id of a TDX TCB info, which carries TDX components and a
+// TDX module.
+const tdxID = "TDX"
 
 // ParseTCBInfo parses the signed "tcbInfo" JSON value of Intel's TCB info
 // (the exact bytes in Collateral.TCBInfo).
 //
 // It checks shape only: required fields are present with the right JSON
 // types, hex fields have their fixed sizes, every level has a status and a
-// date, 16 SGX components and, for id "TDX", 16 TDX components. It does not
+// date, 16 SGX components and, for id "TDX", 16 TDX components and a
+// tdxModule. tdxModuleIdentities may be absent but not empty. It does not
 // check the id, version, signature or dates; package verify does. Errors are
 // *FormatError and match ErrMalformed.
 func ParseTCBInfo(raw []byte) (*TCBInfo, error) {
-	if err := requireFields(itemTCBInfo, raw, tcbInfoRequired); err != nil {
+	if err := requireFields(itemTCBInfo, raw, tcbInfoRequired, tcbInfoNotNull); err != nil {
 		return nil, err
 	}
 	t := new(TCBInfo)
@@ -63,7 +72,7 @@ func ParseTCBInfo(raw []byte) (*TCBInfo, error) {
 // Like ParseTCBInfo it checks shape only. Errors are *FormatError and match
 // ErrMalformed.
 func ParseQEIdentity(raw []byte) (*QEIdentity, error) {
-	if err := requireFields(itemQEIdentity, raw, qeIdentRequired); err != nil {
+	if err := requireFields(itemQEIdentity, raw, qeIdentRequired, nil); err != nil {
 		return nil, err
 	}
 	q := new(QEIdentity)
@@ -77,8 +86,8 @@ func ParseQEIdentity(raw []byte) (*QEIdentity, error) {
 }
 
 // requireFields checks that raw is a JSON object holding every field in
-// names with a non-null value.
-func requireFields(item string, raw []byte, names []string) error {
+// names with a non-null value, and no field in notNull with a null one.
+func requireFields(item string, raw []byte, names, notNull []string) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return decodeErr(item, err)
@@ -93,6 +102,11 @@ func requireFields(item string, raw []byte, names []string) error {
 		}
 		if string(v) == "null" {
 			return formatErr(item, name, "expected a value, found null")
+		}
+	}
+	for _, name := range notNull {
+		if v, ok := fields[name]; ok && string(v) == "null" {
+			return formatErr(item, name, "expected a value or no field, found null")
 		}
 	}
 	return nil
@@ -120,10 +134,17 @@ func (t *TCBInfo) check() error {
 	if err := checkSize(item, "pceId", t.PCEID, pceIDSize); err != nil {
 		return err
 	}
+	// Intel's QVL refuses a TDX TCB info without tdxModule, and an empty
+	// tdxModuleIdentities (TcbInfo::parsePartV3).
 	if m := t.TDXModule; m != nil {
 		if err := checkSEAM(item, "tdxModule", m.MRSigner, m.Attributes, m.AttributesMask); err != nil {
 			return err
 		}
+	} else if t.ID == tdxID {
+		return formatErr(item, "tdxModule", "expected a TDX module in a TDX TCB info, found none")
+	}
+	if t.TDXModuleIdentities != nil && len(t.TDXModuleIdentities) == 0 {
+		return formatErr(item, "tdxModuleIdentities", "expected at least one module identity, found none")
 	}
 	for i, m := range t.TDXModuleIdentities {
 		field := fmt.Sprintf("tdxModuleIdentities[%d]", i)
@@ -147,7 +168,7 @@ func (t *TCBInfo) check() error {
 				"expected %d components, found %d", numTCBComponents, n)
 		}
 		n := len(l.TCB.TDXComponents)
-		if (t.ID == "TDX" && n != numTCBComponents) || (n != 0 && n != numTCBComponents) {
+		if (t.ID == tdxID && n != numTCBComponents) || (n != 0 && n != numTCBComponents) {
 			return formatErr(item, field+".tcb.tdxtcbcomponents",
 				"expected %d components, found %d", numTCBComponents, n)
 		}

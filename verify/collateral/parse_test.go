@@ -101,6 +101,15 @@ func TestParseTCBInfoShape(t *testing.T) {
 				"mrsigner": string(make([]byte, 0)), "attributes": "", "attributesMask": "", "tcbLevels": []any{},
 			}}
 		}), wantField: "tdxModuleIdentities[0].id"},
+		{name: "missing tcbType", raw: mutate(t, base, func(m map[string]any) { delete(m, "tcbType") }), wantField: "tcbType"},
+		{name: "missing tcbEvaluationDataNumber", raw: mutate(t, base, func(m map[string]any) { delete(m, "tcbEvaluationDataNumber") }),
+			wantField: "tcbEvaluationDataNumber"},
+		{name: "TDX without tdxModule", raw: mutate(t, base, func(m map[string]any) { delete(m, "tdxModule") }), wantField: "tdxModule"},
+		{name: "null tdxModule", raw: mutate(t, base, func(m map[string]any) { m["tdxModule"] = nil }), wantField: "tdxModule"},
+		{name: "empty tdxModuleIdentities", raw: mutate(t, base, func(m map[string]any) { m["tdxModuleIdentities"] = []any{} }),
+			wantField: "tdxModuleIdentities"},
+		{name: "null tdxModuleIdentities", raw: mutate(t, base, func(m map[string]any) { m["tdxModuleIdentities"] = nil }),
+			wantField: "tdxModuleIdentities"},
 		{name: "bad hex", raw: mutate(t, base, func(m map[string]any) { m["fmspc"] = "ZZ806f000000" })},
 		{name: "bad date", raw: mutate(t, base, func(m map[string]any) { m["issueDate"] = "yesterday" })},
 		{name: "array", raw: []byte(`[]`)},
@@ -138,6 +147,16 @@ func TestParseTCBInfoSGXLevelsNeedNoTDXComponents(t *testing.T) {
 	assert.Empty(t, info.TCBLevels[0].TCB.TDXComponents)
 }
 
+// TestParseTCBInfoModuleIdentitiesOptional: like Intel's QVL, a TDX TCB
+// info may leave tdxModuleIdentities out; then no module major version
+// other than 0 has an identity.
+func TestParseTCBInfoModuleIdentitiesOptional(t *testing.T) {
+	info, err := ParseTCBInfo(mutate(t, realTCBInfo(t), func(m map[string]any) { delete(m, "tdxModuleIdentities") }))
+	require.NoError(t, err)
+	assert.Nil(t, info.TDXModuleIdentities)
+	require.NotNil(t, info.TDXModule)
+}
+
 func TestParseQEIdentityReal(t *testing.T) {
 	qe, err := ParseQEIdentity(realQEIdentity(t))
 	require.NoError(t, err)
@@ -159,6 +178,8 @@ func TestParseQEIdentityShape(t *testing.T) {
 		{name: "missing mrsigner", raw: mutate(t, base, func(m map[string]any) { delete(m, "mrsigner") }), wantField: "mrsigner"},
 		{name: "missing isvprodid", raw: mutate(t, base, func(m map[string]any) { delete(m, "isvprodid") }), wantField: "isvprodid"},
 		{name: "missing attributesMask", raw: mutate(t, base, func(m map[string]any) { delete(m, "attributesMask") }), wantField: "attributesMask"},
+		{name: "missing tcbEvaluationDataNumber", raw: mutate(t, base, func(m map[string]any) { delete(m, "tcbEvaluationDataNumber") }),
+			wantField: "tcbEvaluationDataNumber"},
 		{name: "short miscselect", raw: mutate(t, base, func(m map[string]any) { m["miscselect"] = "00" }), wantField: "miscselect"},
 		{name: "short attributes mask", raw: mutate(t, base, func(m map[string]any) { m["attributesMask"] = "FBFF" }), wantField: "attributesMask"},
 		{name: "long mrsigner", raw: mutate(t, base, func(m map[string]any) { m["mrsigner"] = m["mrsigner"].(string) + "00" }), wantField: "mrsigner"},

@@ -1,0 +1,252 @@
+package transport
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cvmgate/cvmgate/internal/limits"
+	"github.com/cvmgate/cvmgate/policy"
+	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/wire"
+)
+
+// maxRenewDials bounds the connections a background renewal opens to find
+// the key it renews among replicas.
+const maxRenewDials = 3
+
+// attestShared attests key k of origin o over conn, sharing one attestation
+// among all who meet k at once. consumed reports whether this caller's conn
+// carried the attestation (and is now closed); a caller that only waited
+// keeps its conn. The wait ends early when ctx is done; the attestation
+// itself runs on its own timeout and is never cancelled by a caller.
+func (t *Transport) attestShared(ctx context.Context, o *origin, pol *policy.Policy, k keyID, conn *tls.Conn, renewal bool) (consumed bool, err error) {
+	var leader atomic.Bool
+	ch := t.flights.DoChan(o.name+" "+k.String(), func() (any, error) {
+		leader.Store(true)
+		return nil, t.attest(o, pol, k, conn, renewal)
+	})
+	select {
+	case r := <-ch:
+		return leader.Load(), r.Err
+	case <-ctx.Done():
+		return leader.Load(), &AttestationError{Origin: o.name, Step: StepConnect, SPKISHA256: k.String(), Err: unreachable("wait for attestation", ctx.Err())}
+	}
+}
+
+// attest fetches the evidence over conn, which it consumes, verifies it
+// under pol and pins the attested key, or records the failure.
+func (t *Transport) attest(o *origin, pol *policy.Policy, k keyID, conn *tls.Conn, renewal bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
+	defer cancel()
+	start := t.cfg.now()
+	report, attested, err := t.fetchAndVerify(ctx, o.name, pol, conn)
+	if err == nil && attested != k {
+		// The attestation came over another connection (the first one was
+		// closed under it): that key is attested, k is not.
+		t.pinVerdict(o, attested, report, pol, start)
+		err = &AttestationError{Origin: o.name, Step: StepAttestation, SPKISHA256: k.String(),
+			Err: &verify.Error{Kind: verify.KindKeyBinding, Check: "attestation connection", Expected: "the key being attested", Found: "another key"}}
+	}
+	ev := Attestation{Origin: o.name, SPKISHA256: k.String(), Duration: t.cfg.now().Sub(start), Refresh: renewal}
+	if err != nil {
+		o.fail(k, err, t.cfg.now(), t.cfg.backoff, t.cfg.maxKeys)
+		ev.Err = err
+		t.observe(ev)
+		return err
+	}
+	ev.Report = t.pinVerdict(o, k, report, pol, start)
+	t.observe(ev)
+	return nil
+}
+
+// pinVerdict pins k with the compact form of report. The verdict lapses at
+// the earliest of the report's ValidUntil and the policy's max_age from
+// when the attestation started, and is due for renewal after
+// 1-refreshLead of that lifetime.
+func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *policy.Policy, start time.Time) *verify.Report {
+	c := Compact(report)
+	expires := start.Add(time.Duration(pol.Attestation.MaxAge))
+	if !report.ValidUntil.IsZero() && report.ValidUntil.Before(expires) {
+		expires = report.ValidUntil
+	}
+	life := expires.Sub(start)
+	v := &verdict{report: c, expires: expires, refreshAt: start.Add(life - time.Duration(float64(life)*t.cfg.refreshLead))}
+	closeAll(o.pin(k, v, t.cfg.now(), t.cfg.maxKeys))
+	return c
+}
+
+// fetchAndVerify gets the attestation (with a fresh nonce) and the info
+// document over conn, in parallel when the connection speaks HTTP/2, and
+// verifies them. It returns the key of the connection the attestation
+// actually came over, which the binding is checked against.
+func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy.Policy, conn *tls.Conn) (*verify.Report, keyID, error) {
+	nonce := make([]byte, wire.NonceSize)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, keyID{}, &AttestationError{Origin: name, Step: StepAttestation, Err: err}
+	}
+	client := t.oneShotClient(conn, pol)
+	defer client.CloseIdleConnections()
+
+	attURL := name + t.cfg.attestPath + "?" + wire.ReportDataParam + "=" + hex.EncodeToString(nonce)
+	infoURL := name + t.cfg.infoPath
+
+	var attBody, infoBody []byte
+	var attTLS *tls.ConnectionState
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		attBody, attTLS, err = get(gctx, client, attURL)
+		if err != nil {
+			return &AttestationError{Origin: name, Step: StepAttestation, Err: err}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		var err error
+		infoBody, _, err = get(gctx, client, infoURL)
+		if err != nil {
+			return &AttestationError{Origin: name, Step: StepInfo, Err: err}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, keyID{}, err
+	}
+	k, spki, ok := keyOf(attTLS)
+	if !ok {
+		return nil, keyID{}, &AttestationError{Origin: name, Step: StepAttestation, Err: unreachable("attestation", fmt.Errorf("no TLS certificate on the attestation's connection"))}
+	}
+	fail := func(step string, err error) (*verify.Report, keyID, error) {
+		return nil, keyID{}, &AttestationError{Origin: name, Step: step, SPKISHA256: k.String(), Err: err}
+	}
+	att, err := wire.ParseAttestation(attBody)
+	if err != nil {
+		return fail(StepAttestation, evidenceError(err))
+	}
+	info, err := wire.ParseInfo(infoBody)
+	if err != nil {
+		return fail(StepInfo, evidenceError(err))
+	}
+	ev := &verify.Evidence{Attestation: att}
+	if info.TCBInfo.AppCompose != "" {
+		// The compose is checked only where the CVM publishes it (dstack's
+		// public_tcbinfo); a policy that needs it fails without it.
+		ev.Info = info
+	}
+	b := &verify.Binding{Mode: pol.Channel.Binding, SPKI: spki}
+	if b.Mode != verify.BindingRATLS {
+		b.Nonce = nonce
+	}
+	report, err := t.verifier.VerifyEvidence(ctx, ev, b, pol)
+	if err != nil {
+		return fail(StepVerify, err)
+	}
+	return report, k, nil
+}
+
+// evidenceError gives a document parse error its verify kind.
+func evidenceError(err error) error {
+	return &verify.Error{Kind: verify.KindOf(err), Check: "evidence document", Err: err}
+}
+
+// get fetches url with client, bounding the body, and returns it with the
+// TLS state of the connection it came over. Anything but 200 is refused.
+func get(ctx context.Context, client *http.Client, url string) ([]byte, *tls.ConnectionState, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, unreachable("fetch", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return nil, nil, unreachable("fetch", fmt.Errorf("%s answered %s", req.URL.Path, resp.Status))
+	}
+	body, err := limits.ReadAll(resp.Body, wire.MaxDocumentSize)
+	if err != nil {
+		if errors.Is(err, limits.ErrTooLarge) {
+			return nil, nil, &verify.Error{Kind: verify.KindMalformedEvidence, Check: "evidence document size", Err: err}
+		}
+		return nil, nil, unreachable("read", err)
+	}
+	return body, resp.TLS, nil
+}
+
+// oneShotClient sends the attestation requests over conn. Should the
+// server close conn before both documents are fetched, further requests
+// use new connections; the binding is checked against the key of the
+// connection the attestation came over, whichever it was.
+func (t *Transport) oneShotClient(conn *tls.Conn, pol *policy.Policy) *http.Client {
+	var used atomic.Bool
+	tr := &http.Transport{
+		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			if used.CompareAndSwap(false, true) {
+				return conn, nil
+			}
+			c, _, err := t.connect(ctx, addr, pol)
+			return c, err
+		},
+		ForceAttemptHTTP2:      t.h2,
+		MaxConnsPerHost:        1,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableCompression:     true,
+		ResponseHeaderTimeout:  t.cfg.timeout,
+	}
+	return &http.Client{
+		Transport: tr,
+		// An attestation is answered in place; a redirect is refused.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// renew attests k of o again in the background, before its verdict lapses,
+// while the old verdict still serves.
+func (t *Transport) renew(o *origin, k keyID) {
+	go func() {
+		defer o.renewed(k)
+		pol, err := t.policyFor(o.name)
+		if err != nil {
+			return
+		}
+		addr := o.name[len("https://"):]
+		for range maxRenewDials {
+			ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
+			conn, got, err := t.connect(ctx, addr, pol)
+			if err != nil {
+				cancel()
+				t.logf("renewal: connect", o.name, k, err)
+				return
+			}
+			if got != k && o.report(got, t.cfg.now()) != nil {
+				// Another replica whose key is current: try again.
+				cancel()
+				conn.Close()
+				continue
+			}
+			// attest observes and logs its own failures.
+			consumed, _ := t.attestShared(ctx, o, pol, got, conn, true)
+			cancel()
+			if !consumed {
+				conn.Close()
+			}
+			if got == k {
+				return
+			}
+		}
+	}()
+}

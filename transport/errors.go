@@ -1,0 +1,67 @@
+package transport
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cvmgate/cvmgate/verify"
+)
+
+// Steps of an attestation, named in AttestationError.Step.
+const (
+	StepScheme      = "scheme"      // the request is not https
+	StepPolicy      = "policy"      // no policy for the origin
+	StepConnect     = "connect"     // dialing, the proxy or the TLS handshake
+	StepAttestation = "attestation" // fetching the attestation document
+	StepInfo        = "info"        // fetching the info document
+	StepVerify      = "verify"      // verification or the policy refused the evidence
+	StepKeys        = "keys"        // the origin presented too many unknown keys
+)
+
+// AttestationError is the error of a request that did not reach a CVM
+// because its attestation failed. It wraps the cause, so that
+// verify.KindOf(err) gives the verify.Kind of the failure and
+// errors.Is(err, verify.KindStaleNonce) and the like work through it; a
+// network failure has kind verify.KindUnreachable.
+type AttestationError struct {
+	// Origin is "https://host:port".
+	Origin string
+	// Step is where the attestation failed, one of the Step constants.
+	Step string
+	// SPKISHA256 is the hex SHA-256 of the key being attested, "" when
+	// no key was seen.
+	SPKISHA256 string
+	// Err is the cause; a *verify.Error, or wraps one.
+	Err error
+}
+
+// Error implements error.
+func (e *AttestationError) Error() string {
+	msg := fmt.Sprintf("transport: %s: attestation failed at %s", e.Origin, e.Step)
+	if e.SPKISHA256 != "" {
+		msg += " (key sha256:" + e.SPKISHA256[:16] + "...)"
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *AttestationError) Unwrap() error { return e.Err }
+
+// Attestation is one attestation of a CVM key, as WithObserver sees it.
+type Attestation struct {
+	// Origin is "https://host:port".
+	Origin string
+	// SPKISHA256 is the hex SHA-256 of the attested key's
+	// SubjectPublicKeyInfo, "" when the attestation failed before a key
+	// was seen.
+	SPKISHA256 string
+	// Report is the verified report, compacted (see Verdict); nil on
+	// failure.
+	Report *verify.Report
+	// Err is the failure, an *AttestationError; nil on success.
+	Err error
+	// Duration is how long the attestation took.
+	Duration time.Duration
+	// Refresh says the attestation renewed a verdict in the background.
+	Refresh bool
+}

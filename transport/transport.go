@@ -1,0 +1,257 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cvmgate/cvmgate/policy"
+	"github.com/cvmgate/cvmgate/verify"
+)
+
+// Transport is an http.RoundTripper that sends requests only over
+// connections whose TLS key is attested for the request's origin. It is
+// safe for concurrent use. Make one with New and reuse it: it holds the
+// verified keys and the connection pool.
+type Transport struct {
+	cfg      *config
+	pol      *policy.Policy
+	verifier *verify.Verifier
+
+	base    *http.Transport // the caller's settings: proxy, timeouts, TLS
+	inner   *http.Transport // the pool; every connection comes from dialPinned
+	tlsBase *tls.Config
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	h2      bool
+
+	mu      sync.Mutex // guards origins' get-or-add
+	origins *lru.Cache[string, *origin]
+	flights singleflight.Group
+}
+
+// New returns a Transport that judges every origin by pol (or by
+// WithPolicyFunc). It fails on an invalid policy or option.
+func New(pol *policy.Policy, opts ...Option) (*Transport, error) {
+	cfg := defaults()
+	for _, o := range opts {
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if pol == nil && cfg.policyFor == nil {
+		return nil, errors.New("transport: New needs a policy, or WithPolicyFunc")
+	}
+	if pol != nil {
+		if err := pol.Validate(); err != nil {
+			return nil, fmt.Errorf("transport: %w", err)
+		}
+	}
+	t := &Transport{cfg: cfg, pol: pol, verifier: cfg.verifier}
+	if t.verifier == nil {
+		var vo verify.Options
+		if cfg.verifyOpts != nil {
+			vo = *cfg.verifyOpts
+		}
+		v, err := verify.New(vo)
+		if err != nil {
+			return nil, fmt.Errorf("transport: %w", err)
+		}
+		t.verifier = v
+	}
+	base := cfg.base
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport)
+	}
+	t.base = base.Clone()
+	t.h2 = allowsHTTP2(t.base)
+	t.tlsBase = &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.base.TLSClientConfig != nil {
+		t.tlsBase = t.base.TLSClientConfig.Clone()
+	}
+	t.dial = t.base.DialContext
+	if t.dial == nil {
+		t.dial = (&net.Dialer{Timeout: DefaultAttestationTimeout, KeepAlive: DefaultAttestationTimeout}).DialContext
+	}
+
+	t.inner = t.base.Clone()
+	t.inner.Proxy = nil // dialPinned tunnels through the proxy itself
+	t.inner.OnProxyConnectResponse = nil
+	t.inner.DialContext = nil
+	t.inner.DialTLSContext = t.dialPinned
+	t.inner.TLSClientConfig = nil
+	t.inner.TLSNextProto = nil
+	t.inner.Protocols = nil
+	t.inner.ForceAttemptHTTP2 = t.h2
+
+	origins, err := lru.NewWithEvict(cfg.maxOrigins, func(_ string, o *origin) { closeAll(o.evict()) })
+	if err != nil {
+		return nil, err
+	}
+	t.origins = origins
+	return t, nil
+}
+
+// allowsHTTP2 reports whether base lets HTTP/2 be negotiated: unless its
+// Protocols leave HTTP/2 out or its TLSNextProto is set without "h2".
+func allowsHTTP2(base *http.Transport) bool {
+	if base.Protocols != nil {
+		return base.Protocols.HTTP2()
+	}
+	if base.TLSNextProto != nil {
+		_, ok := base.TLSNextProto["h2"]
+		return ok
+	}
+	return true
+}
+
+// RoundTrip sends req to an attested CVM, attesting the origin's key
+// first when needed. It refuses requests that are not https. It never
+// modifies req. Errors of attestation are *AttestationError.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil {
+		closeBody(req)
+		return nil, errors.New("transport: nil Request.URL")
+	}
+	name, err := originName(req.URL)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if req.URL.Scheme != "https" {
+		closeBody(req)
+		return nil, &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
+			Check: "scheme", Expected: "https (a plain-HTTP request cannot be bound to an attested key)", Found: req.URL.Scheme}}
+	}
+	now := t.cfg.now()
+	if o, ok := t.origins.Get(name); ok {
+		closeAll(o.expire(now))
+	}
+	resp, err := t.inner.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if k, _, ok := keyOf(resp.TLS); ok {
+		if o, ok := t.origins.Peek(name); ok {
+			if r := o.report(k, now); r != nil {
+				resp.Request = resp.Request.WithContext(context.WithValue(resp.Request.Context(), reportKey{}, r))
+			}
+			if o.due(k, now) {
+				t.renew(o, k)
+			}
+		}
+	}
+	return resp, nil
+}
+
+// closeBody closes a request body RoundTrip will not send.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// reportKey is the context key under which RoundTrip leaves the verified
+// report on the request of the response.
+type reportKey struct{}
+
+// ReportFor returns the verified report of the CVM key behind resp, a
+// response of a Transport, for audit logs. The report is compact (see
+// Compact). It returns false for a response of another RoundTripper.
+func ReportFor(resp *http.Response) (*verify.Report, bool) {
+	if resp == nil || resp.Request == nil {
+		return nil, false
+	}
+	r, ok := resp.Request.Context().Value(reportKey{}).(*verify.Report)
+	return r, ok
+}
+
+// Client returns an http.Client that sends every request through t.
+func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
+
+// CloseIdleConnections closes the idle connections of the pool. Verified
+// keys stay pinned.
+func (t *Transport) CloseIdleConnections() { t.inner.CloseIdleConnections() }
+
+// origin returns the state of origin name, adding it when new.
+func (t *Transport) origin(name string) *origin {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if o, ok := t.origins.Get(name); ok {
+		return o
+	}
+	o := newOrigin(name)
+	t.origins.Add(name, o)
+	return o
+}
+
+// policyFor returns the policy of origin name.
+func (t *Transport) policyFor(name string) (*policy.Policy, error) {
+	if t.cfg.policyFor == nil {
+		return t.pol, nil
+	}
+	p, err := t.cfg.policyFor(name)
+	if err == nil && p == nil {
+		err = errors.New("no policy for this origin")
+	}
+	if err == nil {
+		err = p.Validate()
+	}
+	if err != nil {
+		return nil, &AttestationError{Origin: name, Step: StepPolicy, Err: &verify.Error{Kind: verify.KindInvalidPolicy, Check: "policy for origin", Err: err}}
+	}
+	return p, nil
+}
+
+// originName is the origin of u as "https://host:port", the host in lower
+// case and the port explicit, as dialPinned sees it.
+func originName(u *url.URL) (string, error) {
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", fmt.Errorf("transport: URL %q has no host", u.Redacted())
+	}
+	port := u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	return u.Scheme + "://" + net.JoinHostPort(host, port), nil
+}
+
+// observe reports an attestation to the observer and the logger.
+func (t *Transport) observe(a Attestation) {
+	if t.cfg.observer != nil {
+		t.cfg.observer(a)
+	}
+	if t.cfg.logger == nil {
+		return
+	}
+	attrs := []any{slog.String("origin", a.Origin), slog.String("spki_sha256", a.SPKISHA256), slog.Duration("duration", a.Duration), slog.Bool("refresh", a.Refresh)}
+	if a.Err != nil {
+		t.cfg.logger.Warn("attestation failed", append(attrs, slog.String("kind", string(verify.KindOf(a.Err))), slog.String("error", a.Err.Error()))...)
+		return
+	}
+	attrs = append(attrs, slog.String("tcb_status", string(a.Report.TCBStatus)))
+	if d := a.Report.Dstack; d != nil {
+		attrs = append(attrs, slog.String("compose_hash", fmt.Sprintf("%x", d.Identity.ComposeHash)), slog.String("app_id", fmt.Sprintf("%x", d.Identity.AppID)))
+	}
+	t.cfg.logger.Info("attested", attrs...)
+}
+
+// logf logs a failure outside an attestation.
+func (t *Transport) logf(what, origin string, k keyID, err error) {
+	if t.cfg.logger != nil {
+		t.cfg.logger.Warn(what, slog.String("origin", origin), slog.String("spki_sha256", k.String()), slog.String("error", err.Error()))
+	}
+}
