@@ -199,6 +199,11 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 			if ef.info == "" {
 				res.note(verify.CheckCompose, "no --info")
 			}
+			if ef.noCollateral {
+				for _, n := range []verify.CheckName{verify.CheckCollateral, verify.CheckRevocation, verify.CheckQEIdentity, verify.CheckTCBLevels} {
+					res.note(n, "--no-collateral: no CRLs, no TCB evaluation")
+				}
+			}
 		}
 		return emit(e, of, res, res.err, res.writeHuman)
 	}

@@ -184,7 +184,7 @@ func TestEvidenceVerifyHumanReport(t *testing.T) {
 	code, stdout, _ = runCLI(t, "evidence", "verify", "--attestation", testvectors.Path(t, "dstack", "quote-report.json"), "--no-collateral", "--no-policy", "--nonce", quoteReportNonce)
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "ok   "+checkTitles[verify.CheckChannelBinding]+" (nonce only: the channel is NOT bound to this TD)\n")
-	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (no collateral")
+	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (--no-collateral: no CRLs, no TCB evaluation)\n")
 	assert.Contains(t, stdout, "WARNING: the channel is not bound")
 	assert.True(t, strings.HasSuffix(stdout, "VERIFIED\n"))
 }
