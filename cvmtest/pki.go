@@ -37,7 +37,6 @@ import (
 	"encoding/pem"
 	"math/big"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify/collateral"
@@ -184,8 +183,17 @@ func NewPKI(opts PKIOptions) (*PKI, error) {
 	return p, nil
 }
 
-// MustPKI is NewPKI for tests: it calls t.Fatal if NewPKI fails.
-func MustPKI(t testing.TB, opts PKIOptions) *PKI {
+// TB is the part of testing.TB that MustPKI uses. Taking it instead of
+// testing.TB keeps package testing out of programs that import cvmtest
+// without being tests, such as the cvmgate demo.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+// MustPKI is NewPKI for tests: it calls t.Fatal if NewPKI fails. Any
+// testing.TB will do.
+func MustPKI(t TB, opts PKIOptions) *PKI {
 	t.Helper()
 	p, err := NewPKI(opts)
 	if err != nil {

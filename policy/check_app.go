@@ -41,7 +41,7 @@ func (p *Policy) checkApp(r *verify.Report, vs []error) []error {
 	if a.KeyProviders != nil && !a.acceptsKeyProvider(id.KeyProvider) {
 		found := "no key-provider event"
 		if kp := id.KeyProvider; kp != nil {
-			found = "{name: " + quoteShort(kp.Name) + ", id: " + quoteShort(kp.ID) + "}"
+			found = "{name: " + quoteShort(kp.Name) + ", id: " + describeKeyProviderID(kp.ID) + "}"
 		}
 		vs = append(vs, &Violation{Rule: "app.key_providers", Expected: describeKeyProviders(a.KeyProviders), Found: found})
 	}
@@ -156,6 +156,19 @@ func (a *App) acceptsKeyProvider(kp *eventlog.KeyProvider) bool {
 		}
 	}
 	return false
+}
+
+// describeKeyProviderID spells a found key provider id as
+// describeKeyProviders spells an expected one, in full lower-case hex, so
+// that the two compare at a glance; an id that is not hex, or longer than
+// any key's, is quoted and cut.
+func describeKeyProviderID(id string) string {
+	const maxHexChars = 4096
+	b, err := hexfmt.Decode(id)
+	if err != nil || len(id) > maxHexChars {
+		return quoteShort(id)
+	}
+	return hex.EncodeToString(b)
 }
 
 // hexEqual reports whether the hex string s encodes want, ignoring case

@@ -26,6 +26,7 @@
 //	app:
 //	  compose_hashes: [<hex>]
 //	  compose_files: [app-compose.json]  # relative to the policy file
+//	  # or [{path: app-compose.json, form: sdk}]: the hash of its SDK form
 //	  app_ids: [<hex>]
 //	  key_providers: [{name: kms, id: <hex>}]  # or {name: none, id: ""}
 //	  require_pinned_images: true

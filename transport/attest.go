@@ -34,7 +34,10 @@ func (t *Transport) attestShared(ctx context.Context, o *origin, pol *policy.Pol
 	var leader atomic.Bool
 	ch := t.flights.DoChan(o.name+" "+k.String(), func() (any, error) {
 		leader.Store(true)
-		return nil, t.attest(o, pol, k, conn, renewal)
+		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
+		defer cancel()
+		_, err := t.attest(ctx, o, pol, k, conn, renewal)
+		return nil, err
 	})
 	select {
 	case r := <-ch:
@@ -45,30 +48,42 @@ func (t *Transport) attestShared(ctx context.Context, o *origin, pol *policy.Pol
 }
 
 // attest fetches the evidence over conn, which it consumes, verifies it
-// under pol and pins the attested key, or records the failure.
-func (t *Transport) attest(o *origin, pol *policy.Policy, k keyID, conn *tls.Conn, renewal bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
-	defer cancel()
+// under pol and pins the attested key, or records the failure. It reports
+// the attestation to the observer and returns it.
+func (t *Transport) attest(ctx context.Context, o *origin, pol *policy.Policy, k keyID, conn *tls.Conn, renewal bool) (Attestation, error) {
 	start := t.cfg.now()
-	report, attested, err := t.fetchAndVerify(ctx, o.name, pol, conn)
-	if err == nil && attested != k {
+	ev, err := t.fetchAndVerify(ctx, o.name, pol, conn)
+	if err == nil && ev.key != k {
 		// The attestation came over another connection (the first one was
 		// closed under it): that key is attested, k is not.
-		t.pinVerdict(o, attested, report, pol, start)
+		t.pinVerdict(o, ev.key, ev.report, pol, start)
 		err = &AttestationError{Origin: o.name, Step: StepAttestation, SPKISHA256: k.String(),
 			Err: &verify.Error{Kind: verify.KindKeyBinding, Check: "attestation connection", Expected: "the key being attested", Found: "another key"}}
 	}
-	ev := Attestation{Origin: o.name, SPKISHA256: k.String(), Duration: t.cfg.now().Sub(start), Refresh: renewal}
+	a := Attestation{Origin: o.name, SPKISHA256: k.String(), Duration: t.cfg.now().Sub(start), Refresh: renewal,
+		AttestationDocument: ev.attestation, InfoDocument: ev.info}
 	if err != nil {
 		o.fail(k, err, t.cfg.now(), t.cfg.backoff, t.cfg.maxKeys)
-		ev.Err = err
-		t.observe(ev)
-		return err
+		a.Err = err
+		if e := (*verify.Error)(nil); errors.As(err, &e) {
+			a.Report = e.Report
+		}
+		t.observe(a)
+		return a, err
 	}
-	t.pinVerdict(o, k, report, pol, start)
-	ev.Report = report
-	t.observe(ev)
-	return nil
+	t.pinVerdict(o, k, ev.report, pol, start)
+	a.Report = ev.report
+	t.observe(a)
+	return a, nil
+}
+
+// evidence is what one attestation fetched and established: the key of
+// the connection the attestation came over, the documents as received and
+// the verified report.
+type evidence struct {
+	key               keyID
+	attestation, info []byte
+	report            *verify.Report
 }
 
 // pinVerdict pins k with the Verdict of report. The verdict lapses at the
@@ -89,10 +104,11 @@ func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *p
 // document over conn, in parallel when the connection speaks HTTP/2, and
 // verifies them. It returns the key of the connection the attestation
 // actually came over, which the binding is checked against.
-func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy.Policy, conn *tls.Conn) (*verify.Report, keyID, error) {
+func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy.Policy, conn *tls.Conn) (*evidence, error) {
+	ev := &evidence{}
 	nonce := make([]byte, wire.NonceSize)
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, keyID{}, &AttestationError{Origin: name, Step: StepAttestation, Err: err}
+		return ev, &AttestationError{Origin: name, Step: StepAttestation, Err: err}
 	}
 	client := t.oneShotClient(conn, pol)
 	defer client.CloseIdleConnections()
@@ -100,12 +116,11 @@ func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy
 	attURL := name + t.cfg.attestPath + "?" + wire.ReportDataParam + "=" + hex.EncodeToString(nonce)
 	infoURL := name + t.cfg.infoPath
 
-	var attBody, infoBody []byte
 	var attTLS *tls.ConnectionState
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		attBody, attTLS, err = get(gctx, client, attURL)
+		ev.attestation, attTLS, err = get(gctx, client, attURL)
 		if err != nil {
 			return &AttestationError{Origin: name, Step: StepAttestation, Err: err}
 		}
@@ -113,45 +128,45 @@ func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy
 	})
 	g.Go(func() error {
 		var err error
-		infoBody, _, err = get(gctx, client, infoURL)
+		ev.info, _, err = get(gctx, client, infoURL)
 		if err != nil {
 			return &AttestationError{Origin: name, Step: StepInfo, Err: err}
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return nil, keyID{}, err
+		return ev, err
 	}
 	k, spki, ok := keyOf(attTLS)
 	if !ok {
-		return nil, keyID{}, &AttestationError{Origin: name, Step: StepAttestation, Err: unreachable("attestation", fmt.Errorf("no TLS certificate on the attestation's connection"))}
+		return ev, &AttestationError{Origin: name, Step: StepAttestation, Err: unreachable("attestation", fmt.Errorf("no TLS certificate on the attestation's connection"))}
 	}
-	fail := func(step string, err error) (*verify.Report, keyID, error) {
-		return nil, keyID{}, &AttestationError{Origin: name, Step: step, SPKISHA256: k.String(), Err: err}
+	ev.key = k
+	fail := func(step string, err error) (*evidence, error) {
+		return ev, &AttestationError{Origin: name, Step: step, SPKISHA256: k.String(), Err: err}
 	}
-	att, err := wire.ParseAttestation(attBody)
+	att, err := wire.ParseAttestation(ev.attestation)
 	if err != nil {
 		return fail(StepAttestation, evidenceError(err))
 	}
-	info, err := wire.ParseInfo(infoBody)
+	info, err := wire.ParseInfo(ev.info)
 	if err != nil {
 		return fail(StepInfo, evidenceError(err))
 	}
-	ev := &verify.Evidence{Attestation: att}
+	in := &verify.Evidence{Attestation: att}
 	if info.TCBInfo.AppCompose != "" {
 		// The compose is checked only where the CVM publishes it (dstack's
 		// public_tcbinfo); a policy that needs it fails without it.
-		ev.Info = info
+		in.Info = info
 	}
 	b := &verify.Binding{Mode: pol.Channel.Binding, SPKI: spki}
 	if b.Mode != verify.BindingRATLS {
 		b.Nonce = nonce
 	}
-	report, err := t.verifier.VerifyEvidence(ctx, ev, b, pol)
-	if err != nil {
+	if ev.report, err = t.verifier.VerifyEvidence(ctx, in, b, pol); err != nil {
 		return fail(StepVerify, err)
 	}
-	return report, k, nil
+	return ev, nil
 }
 
 // evidenceError gives a document parse error its verify kind.

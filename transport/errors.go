@@ -56,7 +56,8 @@ type Attestation struct {
 	// was seen.
 	SPKISHA256 string
 	// Report is the full verified report, quote and event log included,
-	// for an audit log to keep; nil on failure. The Transport itself keeps
+	// for an audit log to keep. On failure it is what verification had
+	// established, for diagnostics only, or nil. The Transport itself keeps
 	// only a Verdict.
 	Report *verify.Report
 	// Err is the failure, an *AttestationError; nil on success.
@@ -65,4 +66,8 @@ type Attestation struct {
 	Duration time.Duration
 	// Refresh says the attestation renewed a verdict in the background.
 	Refresh bool
+	// AttestationDocument and InfoDocument are the documents as received,
+	// for an audit log or to replay the verification offline (cvmgate
+	// evidence verify); nil when they were not fetched.
+	AttestationDocument, InfoDocument []byte
 }

@@ -256,3 +256,37 @@ func (t *Transport) logf(what, origin string, k keyID, err error) {
 		t.cfg.logger.Warn(what, slog.String("origin", origin), slog.String("spki_sha256", k.String()), slog.String("error", err.Error()))
 	}
 }
+
+// Attest attests the origin of rawURL now, whatever is pinned or
+// remembered of earlier failures: it connects, fetches the evidence over
+// that connection with a fresh nonce, verifies it under the origin's
+// policy, and pins the key on success. It returns the attestation with the
+// full report and the documents as received, for one-shot checks and
+// monitors; ctx bounds it together with the attestation timeout.
+func (t *Transport) Attest(ctx context.Context, rawURL string) (Attestation, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Attestation{}, fmt.Errorf("transport: %w", err)
+	}
+	name, err := originName(u)
+	if err != nil {
+		return Attestation{}, err
+	}
+	if u.Scheme != "https" {
+		err := &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
+			Check: "scheme", Expected: "https", Found: u.Scheme}}
+		return Attestation{Origin: name, Err: err}, err
+	}
+	pol, err := t.policyFor(name)
+	if err != nil {
+		return Attestation{Origin: name, Err: err}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.timeout)
+	defer cancel()
+	conn, k, err := t.connect(ctx, strings.TrimPrefix(name, "https://"), pol)
+	if err != nil {
+		err = &AttestationError{Origin: name, Step: StepConnect, Err: unreachable("connect", err)}
+		return Attestation{Origin: name, Err: err}, err
+	}
+	return t.attest(ctx, t.origin(name), pol, k, conn, false)
+}

@@ -107,3 +107,6 @@ const notReached = "not reached: an earlier check failed"
 // CheckNames returns the name of every check, in the order VerifyEvidence
 // runs them (Verify runs the same without the evidence checks).
 func CheckNames() []CheckName { return append([]CheckName(nil), evidenceChecks...) }
+
+// QuoteCheckNames returns the name of every check Verify runs, in order.
+func QuoteCheckNames() []CheckName { return append([]CheckName(nil), quoteChecks...) }

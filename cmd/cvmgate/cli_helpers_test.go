@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,8 +22,48 @@ import (
 // runCLI runs the CLI in-process and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runWith(t, cliInput{}, args...)
+}
+
+// cliInput is what a test run reads besides its arguments.
+type cliInput struct {
+	stdin string
+	env   map[string]string
+	// terminal makes stderr a terminal, where progress lines go.
+	terminal bool
+}
+
+// testBinaryEnv names a cvmgate binary to run the tests against instead of
+// the code in-process: CVMGATE_TEST_BINARY=/path/to/old/cvmgate go test
+// shows which tests the old behaviour fails.
+const testBinaryEnv = "CVMGATE_TEST_BINARY"
+
+// runWith runs the CLI in-process with in as its standard input and
+// environment (or the binary $CVMGATE_TEST_BINARY names).
+func runWith(t *testing.T, in cliInput, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, &stdout, &stderr)
+	if bin := os.Getenv(testBinaryEnv); bin != "" {
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(in.stdin), &stdout, &stderr
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		for k, v := range in.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("run %s: %v", bin, err)
+		}
+		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	}
+	code := run(context.Background(), args, &env{
+		stdin:    strings.NewReader(in.stdin),
+		stdout:   &stdout,
+		stderr:   &stderr,
+		getenv:   func(k string) string { return in.env[k] },
+		terminal: in.terminal,
+	})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -90,3 +134,30 @@ func (s *synthetic) args(quoteFile string) []string {
 
 // writeTo writes data to path.
 func writeTo(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+
+// newOutOfDate is a synthetic platform whose quote's TDX module is out of
+// date: the quote verifies with TCB status OutOfDate.
+func newOutOfDate(t *testing.T) *synthetic {
+	t.Helper()
+	m, err := cvmtest.ModuleFor("OutOfDate")
+	require.NoError(t, err)
+	return newSynthetic(t, cvmtest.QuoteOptions{TEETCBSVN: m.TEETCBSVN})
+}
+
+// readTestFile returns the contents of a test's file.
+func readTestFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return data
+}
+
+// closedURL returns an http URL on loopback where nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}

@@ -1,3 +1,5 @@
+//go:build !cvmgate_nosim
+
 package main
 
 import (
@@ -6,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -16,20 +17,32 @@ import (
 	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
+var demoCmd = &command{
+	name:    "demo",
+	summary: "run a local end-to-end demo on a simulated CVM (no network, no TDX)",
+	about: `Makes an Intel-shaped test PKI, a simulated dstack CVM and its quote, serves the
+collateral from a fake Intel PCS on loopback, verifies the evidence through the same code
+as production, then shows forgeries refused. The test root is trusted only inside the
+demo. Builds with -tags ` + noSimTag + ` leave the demo out.`,
+	run: runDemo,
+	examples: []example{
+		{"run it from a clone", "go run ./cmd/cvmgate demo"},
+	},
+	exits: []exitDoc{
+		{exitOK, "every step ended as the demo expects"},
+		{exitRefused, "a step did not: the genuine CVM was refused, or a forgery accepted"},
+		{exitUsage, "usage error: the demo takes no flags or arguments"},
+	},
+}
+
 // runDemo implements "cvmgate demo": a simulated CVM with an Intel-shaped
 // test PKI, its collateral served by a fake PCS on loopback, verified
 // through the same code path as production, then a tampered quote refused.
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cvmgate demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return exitUsage
+func runDemo(ctx context.Context, e *env, _ []string) error {
+	if err := demo(ctx, e.stdout); err != nil {
+		return exitError{exitRefused, err}
 	}
-	if err := demo(ctx, stdout); err != nil {
-		fmt.Fprintln(stderr, "cvmgate demo:", err)
-		return exitRejected
-	}
-	return exitOK
+	return nil
 }
 
 // demo runs the scenario and writes its narration to w. It returns an
@@ -89,7 +102,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err := verify.CheckBinding(report.Quote.Body.ReportData, *ch.binding()); err != nil {
 		return fmt.Errorf("the genuine quote's binding was refused: %w", err)
 	}
-	if err := newResult(rawQuote, report, nil).writeHuman(w); err != nil {
+	if err := newResult(rawQuote, report, nil, report.VerifiedAt).writeHuman(w); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "PCS requests so far: %d\n", pcs.TotalRequests())

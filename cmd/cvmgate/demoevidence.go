@@ -1,3 +1,5 @@
+//go:build !cvmgate_nosim
+
 package main
 
 import (

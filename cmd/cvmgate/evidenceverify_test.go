@@ -31,7 +31,7 @@ func TestEvidenceVerifyRealVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			path := testvectors.Path(t, "dstack", tt.file)
-			code, out := runJSON(t, "evidence", "verify", "--attestation", path, "--no-collateral")
+			code, out := runJSON(t, "evidence", "verify", "--attestation", path, "--no-collateral", "--no-policy")
 			require.Equal(t, exitOK, code, "%v", out)
 			assert.Equal(t, true, out["verified"])
 			assert.Equal(t, "unknown", out["tcb_status"])
@@ -87,8 +87,8 @@ func TestEvidenceVerifyTampered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, "attestation.json", tamperEventLog(t, doc, tt.edit))
-			code, out := runJSON(t, "evidence", "verify", "--attestation", path, "--no-collateral")
-			assert.Equal(t, exitRejected, code)
+			code, out := runJSON(t, "evidence", "verify", "--attestation", path, "--no-collateral", "--no-policy")
+			assert.Equal(t, exitRefused, code)
 			assert.Equal(t, tt.wantKind, errorKind(out))
 			assert.Equal(t, false, out["verified"])
 		})
@@ -133,12 +133,12 @@ func TestEvidenceVerifyNonceAndPolicy(t *testing.T) {
 		wantKind   string
 		violations []string
 	}{
-		{"right nonce", []string{"--nonce", quoteReportNonce}, exitOK, "", nil},
-		{"wrong nonce", []string{"--nonce", strings.Repeat("00", 32)}, exitRejected, "stale_nonce", nil},
-		{"key binding to another key", []string{"--nonce", quoteReportNonce, "--spki-sha256", strings.Repeat("11", 32)}, exitRejected, "key_binding", nil},
+		{"right nonce", []string{"--nonce", quoteReportNonce, "--no-policy"}, exitOK, "", nil},
+		{"wrong nonce", []string{"--nonce", strings.Repeat("00", 32), "--no-policy"}, exitRefused, "stale_nonce", nil},
+		{"key binding to another key", []string{"--nonce", quoteReportNonce, "--spki-sha256", strings.Repeat("11", 32), "--no-policy"}, exitRefused, "key_binding", nil},
 		{"policy from the report", []string{"--nonce", quoteReportNonce, "--policy", good}, exitOK, "", nil},
-		{"policy without the channel binding it requires", []string{"--policy", good}, exitRejected, "policy", []string{"channel.binding"}},
-		{"policy for another compose", []string{"--nonce", quoteReportNonce, "--policy", bad}, exitRejected, "policy", []string{"app.compose_hashes"}},
+		{"policy without the channel binding it requires", []string{"--policy", good}, exitRefused, "policy", []string{"channel.binding"}},
+		{"policy for another compose", []string{"--nonce", quoteReportNonce, "--policy", bad}, exitRefused, "policy", []string{"app.compose_hashes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,8 +169,8 @@ func TestEvidenceVerifyHumanReport(t *testing.T) {
 			}
 		}
 	}))
-	code, stdout, _ := runCLI(t, "evidence", "verify", "--attestation", tampered, "--no-collateral")
-	require.Equal(t, exitRejected, code)
+	code, stdout, _ := runCLI(t, "evidence", "verify", "--attestation", tampered, "--no-collateral", "--no-policy")
+	require.Equal(t, exitRefused, code)
 	assert.Contains(t, stdout, "ok   quote signed by the attestation key\n")
 	assert.Contains(t, stdout, "skip "+checkTitles[verify.CheckChannelBinding]+" (no --nonce)\n")
 	assert.Contains(t, stdout, "FAIL event log replays to RTMR0-3, runtime digests recomputed\n")
@@ -181,10 +181,10 @@ func TestEvidenceVerifyHumanReport(t *testing.T) {
 	assert.Contains(t, stdout, "REJECTED: event_digest_mismatch")
 	assert.NotContains(t, stdout, "ok   collateral", "without collateral no collateral check passes")
 
-	code, stdout, _ = runCLI(t, "evidence", "verify", "--attestation", testvectors.Path(t, "dstack", "quote-report.json"), "--no-collateral", "--nonce", quoteReportNonce)
+	code, stdout, _ = runCLI(t, "evidence", "verify", "--attestation", testvectors.Path(t, "dstack", "quote-report.json"), "--no-collateral", "--no-policy", "--nonce", quoteReportNonce)
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "ok   "+checkTitles[verify.CheckChannelBinding]+" (nonce only: the channel is NOT bound to this TD)\n")
-	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (no collateral")
+	assert.Contains(t, stdout, "skip collateral signed, current and for this platform (--no-collateral: no CRLs, no TCB evaluation)\n")
 	assert.Contains(t, stdout, "WARNING: the channel is not bound")
 	assert.True(t, strings.HasSuffix(stdout, "VERIFIED\n"))
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/cvmgate/cvmgate/policy"
@@ -14,64 +12,76 @@ import (
 	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
-// runPolicyInit implements "cvmgate policy init": verify a CVM's evidence,
-// then print the strictest policy it satisfies, for a person to review.
-func runPolicyInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cvmgate policy init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var vf verifierFlags
-	vf.registerSources(fs)
+var policyInitCmd = &command{
+	name:     "policy init",
+	summary:  "write the strictest policy a CVM's verified evidence satisfies, to review",
+	synopsis: "--attestation FILE --nonce HEX [--spki-sha256 HEX] [--info FILE] [--out FILE]",
+	about: `Verifies the evidence as 'evidence verify' does, then writes the strictest policy it
+satisfies: its platform measurements, OS image, compose hash, app id and key provider,
+the TCB status it has and the channel binding it was checked with. Review the policy,
+and the warnings on standard error, before deploying it. --nonce is required: a policy
+is written only from evidence proven fresh.`,
+	flags: policyInitFlags,
+	examples: []example{
+		{"a policy from a CVM's evidence, bound to its TLS key", "cvmgate policy init --attestation att.json --info info.json --nonce $NONCE --spki-sha256 $SPKI_SHA256 --out policy.yaml"},
+	},
+	exits: []exitDoc{
+		{exitOK, "the policy was written"},
+		{exitRefused, "the evidence was examined and refused: no policy is written from it"},
+		{exitUsage, "usage or local input error: a flag, an unreadable file, an --out file that exists"},
+		{exitNoVerdict, "no verdict: collateral unavailable (network, PCCS down) or --timeout"},
+	},
+	envVars: []envVar{pccsEnvDoc},
+}
+
+// policyInitFlags registers the flags of "policy init": verify a CVM's
+// evidence, then print the strictest policy it satisfies, for a person to
+// review.
+func policyInitFlags(fs *flag.FlagSet) runFunc {
+	var sf sourceFlags
 	var ef evidenceFlags
+	sf.register(fs)
 	ef.register(fs)
-	out := fs.String("out", "", "write the policy to this file (default: standard output); an existing file is not overwritten")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	out := fs.String("out", "", "write the policy to `FILE` (default: standard output); an existing file is not overwritten")
+	return func(ctx context.Context, e *env, _ []string) error {
+		if ef.nonce == "" {
+			return usagef("--nonce is required: a policy is written only from evidence proven fresh (add --spki-sha256 to bind the TLS key)")
+		}
+		in, err := ef.prepare(e, &sf)
+		if err != nil {
+			return err
+		}
+		if in.malformed != nil {
+			return in.malformed
+		}
+		ctx, cancel := sf.withTimeout(ctx)
+		defer cancel()
+		// Every verified report is let through so that FromReport decides
+		// what a policy may record (never a revoked TCB or a debug TD); the
+		// warnings below point out what a reviewer should not accept lightly.
+		report, err := in.v.VerifyEvidence(ctx, in.ev, in.binding, recordAll{})
+		if err != nil {
+			return fmt.Errorf("the evidence does not verify, no policy written: %w", err)
+		}
+		pol, err := policy.FromReport(report)
+		if errors.Is(err, policy.ErrRefusedReport) {
+			return exitError{exitRefused, fmt.Errorf("refused, no policy written: %w", err)}
+		}
+		if err != nil {
+			return usageError{err}
+		}
+		data, err := pol.Marshal()
+		if err != nil {
+			return usageError{err}
+		}
+		for _, w := range policyWarnings(report, pol) {
+			fmt.Fprintln(e.stderr, "warning:", w)
+		}
+		if *out == "" {
+			*out = "-"
+		}
+		return writeOutput(e, "--out", *out, data, false)
 	}
-	if ef.attestation == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "cvmgate policy init: --attestation FILE is required; --policy and arguments are not taken")
-		return exitUsage
-	}
-	if ef.nonce == "" {
-		fmt.Fprintln(stderr, "cvmgate policy init: --nonce is required: a policy is written only from evidence proven fresh (add --spki-sha256 to bind the TLS key)")
-		return exitUsage
-	}
-	// Every verified report is let through so that FromReport decides
-	// what a policy may record (never a revoked TCB or a debug TD); the
-	// warnings below point out what a reviewer should not accept lightly.
-	vf.accept = string(verify.StatusUpToDate) // unused: init passes its own policy
-	v, _, ev, binding, err := ef.prepare(&vf, nil)
-	if err != nil {
-		return usageFailure(stderr, err)
-	}
-	report, err := v.VerifyEvidence(ctx, ev, binding, recordAll{})
-	if err != nil {
-		fmt.Fprintln(stderr, "cvmgate policy init: the evidence does not verify:", err)
-		return exitRejected
-	}
-	pol, err := policy.FromReport(report)
-	if errors.Is(err, policy.ErrRefusedReport) {
-		fmt.Fprintln(stderr, "cvmgate policy init: refused, no policy written:", err)
-		return exitRejected
-	}
-	if err != nil {
-		return usageFailure(stderr, err)
-	}
-	data, err := pol.Marshal()
-	if err != nil {
-		return usageFailure(stderr, err)
-	}
-	for _, w := range policyWarnings(report, pol) {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
-	if *out == "" {
-		_, err = stdout.Write(data)
-	} else {
-		err = writeNew(*out, data)
-	}
-	if err != nil {
-		return usageFailure(stderr, usageError{err})
-	}
-	return exitOK
 }
 
 // recordAll accepts every verified report: policy init records what the
@@ -137,17 +147,4 @@ func scriptWarnings(c *compose.App, pol *policy.Policy) []string {
 		}
 	}
 	return ws
-}
-
-// writeNew writes data to a file that must not exist yet.
-func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -49,7 +49,7 @@ func TestPolicyInitRefusesRevokedAndDebug(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "policy.yaml")
 			code, stdout, stderr := runCLI(t, "policy", "init", "--attestation", att, "--info", info, "--nonce", hex.EncodeToString(nonce[:]),
 				"--out", out, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.at)
-			assert.Equal(t, exitRejected, code, stderr)
+			assert.Equal(t, exitRefused, code, stderr)
 			assert.Empty(t, stdout)
 			assert.Contains(t, stderr, "refused, no policy written")
 			assert.Contains(t, stderr, tt.want)

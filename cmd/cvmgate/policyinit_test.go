@@ -62,8 +62,8 @@ func TestPolicyInitThenEvidenceVerify(t *testing.T) {
 		nonce, spki string
 	}{
 		{"the same CVM", att, info, exitOK, nil, "", nonceHex, spkiHex},
-		{"another compose", otherAtt, otherInfo, exitRejected, []string{"app.compose_hashes", "app.app_ids"}, "policy", nonceHex, spkiHex},
-		{"a relayed quote", att, info, exitRejected, nil, "key_binding", nonceHex, hex.EncodeToString(make([]byte, 32))},
+		{"another compose", otherAtt, otherInfo, exitRefused, []string{"app.compose_hashes", "app.app_ids"}, "policy", nonceHex, spkiHex},
+		{"a relayed quote", att, info, exitRefused, nil, "key_binding", nonceHex, hex.EncodeToString(make([]byte, 32))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestPolicyInitWarnsAndRefuses(t *testing.T) {
 	code, _, _ = runCLI(t, append([]string{"policy", "init", "--attestation", att}, trust...)...)
 	assert.Equal(t, exitUsage, code, "no --nonce: freshness unproven")
 	code, _, _ = runCLI(t, append([]string{"policy", "init", "--attestation", att, "--nonce", hex.EncodeToString(make([]byte, 32))}, trust...)...)
-	assert.Equal(t, exitRejected, code, "a stale nonce: no policy from unverified evidence")
+	assert.Equal(t, exitRefused, code, "a stale nonce: no policy from unverified evidence")
 }
 
 // TestPolicyInitListsScripts: a CVM whose compose carries a pre-launch

@@ -34,8 +34,8 @@ func TestQuoteVerifyRealVector(t *testing.T) {
 		wantKind string
 	}{
 		{"inside the collateral window", fmt.Sprint(dcapQVLVerifiedAt), exitOK, ""},
-		{"at the earliest nextUpdate", next.Format(time.RFC3339), exitRejected, "collateral_expired"},
-		{"one second after the earliest nextUpdate", fmt.Sprint(next.Unix() + 1), exitRejected, "collateral_expired"},
+		{"at the earliest nextUpdate", next.Format(time.RFC3339), exitRefused, "collateral_expired"},
+		{"one second after the earliest nextUpdate", fmt.Sprint(next.Unix() + 1), exitRefused, "collateral_expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +62,7 @@ func TestQuoteVerifySynthetic(t *testing.T) {
 	tampered := append([]byte(nil), s.quoteBytes...)
 	tampered[len(tampered)-200] ^= 0xff // inside the PEM chain or its signature data
 	debug := newSynthetic(t, cvmtest.QuoteOptions{TDAttributes: [8]byte{1, 3: 0x10}})
+	outOfDate := newOutOfDate(t)
 
 	jsonQuote := writeFile(t, "quote.json", []byte(`{"quote": "0x`+hex.EncodeToString(s.quoteBytes)+`", "event_log": []}`))
 	rawQuote := writeFile(t, "quote.bin", s.quoteBytes)
@@ -80,14 +81,15 @@ func TestQuoteVerifySynthetic(t *testing.T) {
 		{"hex quote", s.args(s.quoteHex), exitOK, ""},
 		{"raw quote", s.args(rawQuote), exitOK, ""},
 		{"JSON quote with 0x", s.args(jsonQuote), exitOK, ""},
-		{"flipped body byte", s.args(flippedFile), exitRejected, "quote_signature"},
-		{"truncated quote", s.args(truncated), exitRejected, "malformed_quote"},
-		{"not a quote at all", s.args(garbage), exitRejected, "malformed_quote"},
-		{"Intel root instead of the test root", []string{"quote", "verify", "--quote", rawQuote, "--collateral", s.bundle, "--at", s.at}, exitRejected, "untrusted_root"},
-		{"debug TD refused", debug.args(debug.quoteHex), exitRejected, "debug_td"},
+		{"flipped body byte", s.args(flippedFile), exitRefused, "quote_signature"},
+		{"truncated quote", s.args(truncated), exitRefused, "malformed_quote"},
+		{"not a quote at all", s.args(garbage), exitRefused, "malformed_quote"},
+		{"Intel root instead of the test root", []string{"quote", "verify", "--quote", rawQuote, "--collateral", s.bundle, "--at", s.at}, exitRefused, "untrusted_root"},
+		{"debug TD refused", debug.args(debug.quoteHex), exitRefused, "debug_td"},
 		{"debug TD allowed", append(debug.args(debug.quoteHex), "--allow-debug"), exitOK, ""},
-		{"status not accepted", append(s.args(s.quoteHex), "--accept", "OutOfDate"), exitRejected, "tcb_status"},
-		{"collateral not yet valid", []string{"quote", "verify", "--quote", rawQuote, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.now.Add(-48 * time.Hour).Format(time.RFC3339)}, exitRejected, "collateral_expired"},
+		{"status not accepted", outOfDate.args(outOfDate.quoteHex), exitRefused, "tcb_status"},
+		{"status accepted by --accept", append(outOfDate.args(outOfDate.quoteHex), "--accept", "OutOfDate"), exitOK, ""},
+		{"collateral not yet valid", []string{"quote", "verify", "--quote", rawQuote, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.now.Add(-48 * time.Hour).Format(time.RFC3339)}, exitRefused, "collateral_expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +110,9 @@ func TestQuoteVerifyHumanReport(t *testing.T) {
 	assert.True(t, strings.HasSuffix(stdout, "VERIFIED\n"), stdout)
 	assert.Equal(t, 10, strings.Count(stdout, "ok   "), "one line a check")
 
-	code, stdout, _ = runCLI(t, append(s.args(s.quoteHex), "--accept", "Revoked")...)
-	require.Equal(t, exitRejected, code)
+	outOfDate := newOutOfDate(t)
+	code, stdout, _ = runCLI(t, outOfDate.args(outOfDate.quoteHex)...)
+	require.Equal(t, exitRefused, code)
 	assert.Contains(t, stdout, "FAIL "+checkTitles[verify.CheckPolicy]+"\n")
 	assert.Contains(t, stdout, "REJECTED: tcb_status")
 }
@@ -133,7 +136,6 @@ func TestUsageErrors(t *testing.T) {
 		{"bundle and pccs", append(s.args(s.quoteHex), "--pccs", "http://127.0.0.1:1")},
 		{"unknown flag", []string{"quote", "verify", "--frob"}},
 		{"evidence verify without --attestation", []string{"evidence", "verify"}},
-		{"attestation not JSON", []string{"evidence", "verify", "--attestation", s.quoteHex, "--no-collateral"}},
 		{"empty nonce", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "0x"}},
 		{"nonce not hex", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "xyz"}},
 		{"nonce of 1 byte", []string{"evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "01"}},
@@ -146,7 +148,7 @@ func TestUsageErrors(t *testing.T) {
 			assert.NotEmpty(t, stderr, "a usage error says what is wrong")
 		})
 	}
-	code, _, stderr := runCLI(t, "evidence", "verify", "--attestation", att, "--no-collateral", "--trust-root", s.rootPEM, "--nonce", "0X01"+strings.Repeat("00", 31))
+	code, _, stderr := runCLI(t, "evidence", "verify", "--attestation", att, "--no-collateral", "--no-policy", "--trust-root", s.rootPEM, "--nonce", "0X01"+strings.Repeat("00", 31))
 	assert.Equal(t, exitOK, code, "the same attestation with a good nonce verifies: %s", stderr)
 }
 

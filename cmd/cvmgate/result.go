@@ -6,112 +6,188 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
-// result is the JSON object "quote verify" prints.
+// schemaVersion is the version of the JSON the verify commands print,
+// documented in docs/json.md. It changes only when a field changes
+// meaning or goes away; new fields may appear within a version.
+const schemaVersion = 1
+
+// Verdicts of a result, one for each exit code of a verification.
+const (
+	verdictAccepted     = "accepted"     // exit 0
+	verdictRefused      = "refused"      // exit 1
+	verdictInconclusive = "inconclusive" // exit 3
+)
+
+// result is the JSON object "quote verify" prints, and the part of
+// "evidence verify"'s that concerns the quote.
 type result struct {
-	Verified           bool     `json:"verified"`
-	TCBStatus          string   `json:"tcb_status"`
-	PlatformTCBStatus  string   `json:"platform_tcb_status"`
-	TDXModuleTCBStatus string   `json:"tdx_module_tcb_status"`
-	QETCBStatus        string   `json:"qe_tcb_status"`
-	AdvisoryIDs        []string `json:"advisory_ids"`
-	QuoteVersion       int      `json:"quote_version"`
-	FMSPC              string   `json:"fmspc"`
-	MRTD               string   `json:"mrtd"`
-	RTMR0              string   `json:"rtmr0"`
-	RTMR1              string   `json:"rtmr1"`
-	RTMR2              string   `json:"rtmr2"`
-	RTMR3              string   `json:"rtmr3"`
-	ReportData         string   `json:"report_data"`
-	TDAttributes       string   `json:"td_attributes"`
-	XFAM               string   `json:"xfam"`
-	TEETCBSVN          string   `json:"tee_tcb_svn"`
+	SchemaVersion int    `json:"schema_version"`
+	Verdict       string `json:"verdict"`
+	Verified      bool   `json:"verified"`
+	// VerifiedAt is the time every check used (--at, or now).
+	VerifiedAt time.Time `json:"verified_at"`
+	// ValidUntil is when an accepted verdict lapses; nil unless accepted.
+	ValidUntil           *time.Time `json:"valid_until"`
+	CollateralNextUpdate *time.Time `json:"collateral_next_update"`
+	TCBStatus            string     `json:"tcb_status"`
+	PlatformTCBStatus    string     `json:"platform_tcb_status"`
+	TDXModuleTCBStatus   string     `json:"tdx_module_tcb_status"`
+	QETCBStatus          string     `json:"qe_tcb_status"`
+	AdvisoryIDs          []string   `json:"advisory_ids"`
+	QuoteVersion         int        `json:"quote_version"`
+	FMSPC                string     `json:"fmspc"`
+	MRTD                 string     `json:"mrtd"`
+	RTMR0                string     `json:"rtmr0"`
+	RTMR1                string     `json:"rtmr1"`
+	RTMR2                string     `json:"rtmr2"`
+	RTMR3                string     `json:"rtmr3"`
+	ReportData           string     `json:"report_data"`
+	TDAttributes         string     `json:"td_attributes"`
+	XFAM                 string     `json:"xfam"`
+	TEETCBSVN            string     `json:"tee_tcb_svn"`
 	// Checks lists every check and what became of it.
 	Checks []verify.CheckResult `json:"checks"`
-	Error  *resultError         `json:"error,omitempty"`
+	// Error is why the verdict is not accepted; nil when it is.
+	Error *resultError `json:"error"`
 
-	// failedKind decides the exit code; not printed as JSON.
-	failedKind verify.Kind
+	// err is the verification error, for the exit code; not printed.
+	err error
 }
 
 // resultError is the "error" member of the JSON output.
 type resultError struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
 }
 
-// newResult assembles the output from a verification outcome. On failure
-// the fields come from the partial report the error carries, or from a
-// plain parse of the quote, so a rejected quote is still described.
-func newResult(raw []byte, report *verify.Report, verr error) *result {
-	res := &result{AdvisoryIDs: []string{}}
+// newResult assembles the output from a verification outcome at time at.
+// On failure the fields come from the partial report the error carries,
+// or from a plain parse of the quote, so a rejected quote is still
+// described.
+func newResult(raw []byte, report *verify.Report, verr error, at time.Time) *result {
+	res := &result{SchemaVersion: schemaVersion, AdvisoryIDs: []string{}, Checks: []verify.CheckResult{}, VerifiedAt: at.UTC(), err: verr}
+	switch {
+	case verr == nil:
+		res.Verdict, res.Verified = verdictAccepted, true
+	case verify.KindOf(verr).Inconclusive():
+		res.Verdict = verdictInconclusive
+	default:
+		res.Verdict = verdictRefused
+	}
 	if verr != nil {
+		res.Error = &resultError{Kind: string(verify.KindOf(verr)), Message: describe(verr), Hint: hint(verr)}
 		var e *verify.Error
 		if errors.As(verr, &e) {
-			res.failedKind = e.Kind
-			res.Error = &resultError{Kind: string(e.Kind), Message: verr.Error()}
 			report = e.Report
-		} else {
-			res.Error = &resultError{Kind: "error", Message: verr.Error()}
 		}
-	} else {
-		res.Verified = true
 	}
 	var q *quote.Quote
-	res.Checks = []verify.CheckResult{}
 	if report != nil {
-		res.Checks = report.Checks
-		res.TCBStatus = string(report.TCBStatus)
-		res.PlatformTCBStatus = string(report.PlatformTCBStatus)
-		res.TDXModuleTCBStatus = string(report.TDXModuleTCBStatus)
-		res.QETCBStatus = string(report.QETCBStatus)
-		if report.AdvisoryIDs != nil {
-			res.AdvisoryIDs = report.AdvisoryIDs
-		}
-		res.FMSPC = report.FMSPC
+		res.fillReport(report, verr == nil)
 		q = report.Quote
 	}
-	if q == nil {
+	if q == nil && raw != nil {
 		q, _ = quote.Parse(raw) // best effort: describe what was presented
 	}
 	if q != nil {
-		b := &q.Body
-		res.QuoteVersion = int(q.Header.Version)
-		res.MRTD = hex.EncodeToString(b.MRTD[:])
-		res.RTMR0 = hex.EncodeToString(b.RTMR[0][:])
-		res.RTMR1 = hex.EncodeToString(b.RTMR[1][:])
-		res.RTMR2 = hex.EncodeToString(b.RTMR[2][:])
-		res.RTMR3 = hex.EncodeToString(b.RTMR[3][:])
-		res.ReportData = hex.EncodeToString(b.ReportData[:])
-		res.TDAttributes = hex.EncodeToString(b.TDAttributes[:])
-		res.XFAM = hex.EncodeToString(b.XFAM[:])
-		res.TEETCBSVN = hex.EncodeToString(b.TEETCBSVN[:])
+		res.fillQuote(q)
 	}
 	return res
 }
 
-// exitCode maps the outcome to the process exit status.
-func (r *result) exitCode(verr error) int {
-	switch {
-	case verr == nil:
-		return exitOK
-	case r.failedKind != "":
-		return exitRejected
-	default:
-		return exitUsage
+// fillReport copies what the report established.
+func (r *result) fillReport(report *verify.Report, accepted bool) {
+	r.Checks = report.Checks
+	if !report.VerifiedAt.IsZero() {
+		r.VerifiedAt = report.VerifiedAt.UTC()
+	}
+	if accepted {
+		r.ValidUntil = timeOrNil(report.ValidUntil)
+	}
+	r.CollateralNextUpdate = timeOrNil(report.CollateralNextUpdate)
+	r.TCBStatus = string(report.TCBStatus)
+	r.PlatformTCBStatus = string(report.PlatformTCBStatus)
+	r.TDXModuleTCBStatus = string(report.TDXModuleTCBStatus)
+	r.QETCBStatus = string(report.QETCBStatus)
+	if report.AdvisoryIDs != nil {
+		r.AdvisoryIDs = report.AdvisoryIDs
+	}
+	r.FMSPC = report.FMSPC
+}
+
+// fillQuote copies the quote's measured fields.
+func (r *result) fillQuote(q *quote.Quote) {
+	b := &q.Body
+	r.QuoteVersion = int(q.Header.Version)
+	r.MRTD = hex.EncodeToString(b.MRTD[:])
+	r.RTMR0 = hex.EncodeToString(b.RTMR[0][:])
+	r.RTMR1 = hex.EncodeToString(b.RTMR[1][:])
+	r.RTMR2 = hex.EncodeToString(b.RTMR[2][:])
+	r.RTMR3 = hex.EncodeToString(b.RTMR[3][:])
+	r.ReportData = hex.EncodeToString(b.ReportData[:])
+	r.TDAttributes = hex.EncodeToString(b.TDAttributes[:])
+	r.XFAM = hex.EncodeToString(b.XFAM[:])
+	r.TEETCBSVN = hex.EncodeToString(b.TEETCBSVN[:])
+}
+
+// timeOrNil returns &t in UTC, or nil for the zero time.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// unreadResult is the result of evidence that could not even be read
+// (a malformed quote file or attestation document): refused with the
+// error's kind, every check of plan not reached.
+func unreadResult(err error, plan []verify.CheckName, at time.Time) *result {
+	res := newResult(nil, nil, err, at)
+	for _, n := range plan {
+		res.Checks = append(res.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: "not reached: the evidence could not be read"})
+	}
+	return res
+}
+
+// note replaces the detail of check n, when it ran and passed or was
+// skipped for want of input, with what the command line explains better.
+func (r *result) note(n verify.CheckName, detail string) {
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		if c.Name == n && c.Outcome != verify.Failed && !strings.HasPrefix(c.Detail, "not reached") {
+			c.Detail = detail
+		}
 	}
 }
 
-// write prints the result as JSON or as a human report.
-func (r *result) write(w io.Writer, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, r)
+// emit prints a result as the output flags ask: JSON, the human report
+// (human), or nothing with --quiet. It returns the verification error;
+// when the human report already showed it, wrapped in shown.
+func emit(e *env, o outputFlags, v any, verr error, human func(io.Writer) error) error {
+	switch {
+	case o.json:
+		if err := writeJSON(e.stdout, v); err != nil {
+			return usageError{err}
+		}
+	case o.quiet:
+	default:
+		if err := human(e.stdout); err != nil {
+			return usageError{err}
+		}
+		if verr != nil {
+			return shown{verr}
+		}
 	}
-	return r.writeHuman(w)
+	return verr
 }
 
 // writeJSON prints v as indented JSON.
@@ -137,7 +213,7 @@ var checkTitles = map[verify.CheckName]string{
 	verify.CheckQEIdentity:     "QE identity",
 	verify.CheckTDXModule:      "TDX module signer and attributes",
 	verify.CheckTCBLevels:      "platform, TDX module and QE TCB levels",
-	verify.CheckPolicy:         "accepted: TCB status, TD attributes and policy",
+	verify.CheckPolicy:         "accepted by the caller",
 }
 
 // writeHuman prints one line a check, then the verdict.
@@ -176,22 +252,36 @@ func (r *result) writeChecks(w io.Writer) error {
 
 // writeVerdict prints the TCB summary and the verdict.
 func (r *result) writeVerdict(w io.Writer) error {
-	if r.TCBStatus != "" {
+	switch r.TCBStatus {
+	case "":
+	case string(verify.StatusUnknown):
+		fmt.Fprintln(w, "tcb: unknown (no collateral: the TCB level was not evaluated)")
+	default:
 		fmt.Fprintf(w, "tcb: %s (platform %s, module %s, qe %s)", r.TCBStatus, r.PlatformTCBStatus, orNone(r.TDXModuleTCBStatus), r.QETCBStatus)
 		if len(r.AdvisoryIDs) > 0 {
-			fmt.Fprintf(w, " advisories %v", r.AdvisoryIDs)
+			fmt.Fprintf(w, " advisories %s", strings.Join(r.AdvisoryIDs, ", "))
 		}
 		fmt.Fprintln(w)
 	}
 	if r.MRTD != "" {
 		fmt.Fprintf(w, "quote v%d fmspc %s mrtd %s\n", r.QuoteVersion, orNone(r.FMSPC), r.MRTD)
 	}
-	if r.Error != nil {
-		_, err := fmt.Fprintf(w, "REJECTED: %s\n", r.Error.Message)
+	if r.ValidUntil != nil {
+		fmt.Fprintf(w, "valid until %s\n", r.ValidUntil.Format(time.RFC3339))
+	}
+	if r.Error == nil {
+		_, err := fmt.Fprintln(w, "VERIFIED")
 		return err
 	}
-	_, err := fmt.Fprintln(w, "VERIFIED")
-	return err
+	word := "REJECTED"
+	if r.Verdict == verdictInconclusive {
+		word = "NO VERDICT"
+	}
+	fmt.Fprintf(w, "%s: %s\n", word, r.Error.Message)
+	if r.Error.Hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", r.Error.Hint)
+	}
+	return nil
 }
 
 // orNone prints "-" for an empty string.
