@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
 
@@ -66,10 +65,18 @@ func (s *AgentServer) Close() error {
 	return err
 }
 
+// CleanupTB is the part of testing.TB that StartAgent uses; like TB, it
+// keeps package testing out of programs that import cvmtest.
+type CleanupTB interface {
+	TB
+	Cleanup(func())
+}
+
 // StartAgent starts a fake agent for opts on a unix socket in a new
 // temporary directory, and stops it when the test ends. The directory is
-// short-named, as socket paths are limited to about 100 bytes.
-func StartAgent(t testing.TB, opts AgentOptions) (*Agent, *AgentServer) {
+// short-named, as socket paths are limited to about 100 bytes. Any
+// testing.TB will do.
+func StartAgent(t CleanupTB, opts AgentOptions) (*Agent, *AgentServer) {
 	t.Helper()
 	a, err := NewAgent(opts)
 	if err != nil {
