@@ -128,6 +128,7 @@ func TestUnboundChannelNeedsWebPKI(t *testing.T) {
 	var ae *transport.AttestationError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, transport.StepConnect, ae.Step)
+	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err), "a refusal, not a network failure: %v", err)
 	assert.EqualValues(t, 1, s.AppRequests())
 }
 
