@@ -90,6 +90,12 @@
 //     read: duplicate keys, number forms and escapes cannot differ between
 //     the two. A re-indented item that QVL accepts is refused; Intel signs
 //     and serves the compact form, which verifies either way.
+//   - Member names in the signed JSON. QVL reads the TCB info and QE
+//     identity with a parser that takes the first of duplicate members;
+//     encoding/json would take the last, whatever the case of its name.
+//     The verifier refuses a member given twice, or named like a known
+//     one in another case (collateral_mismatch): two readers of the same
+//     signed bytes must not see different values. Intel writes neither.
 //   - The order of chains. QVL finds the roles of the certificates in the
 //     PCK chain and in the collateral issuer chains whatever their order.
 //     The verifier requires Intel's order: the leaf (or signing
