@@ -28,7 +28,7 @@ type run struct {
 // begin starts a run of plan at the verifier's current time.
 func (v *Verifier) begin(plan []CheckName) *run {
 	now := v.now()
-	return &run{v: v, now: now, plan: plan, r: &Report{VerifiedAt: now}}
+	return &run{v: v, now: now, plan: plan, r: &Report{VerifiedAt: now, Checks: make([]CheckResult, 0, len(plan))}}
 }
 
 // pass records that check n ran and passed.
@@ -107,20 +107,14 @@ func (x *run) local(raw []byte) error {
 	x.r.Debug = q.Body.Debug()
 	x.r.SEPTVEDisable = q.Body.SEPTVEDisable()
 
-	chain, err := x.v.verifyPCKChain(q.PCKChainPEM, x.now)
-	if err == nil {
-		var ext *pck.Extensions
-		if ext, err = pck.ParseExtensions(chain.leaf); err != nil {
-			err = newError(KindCertChain, "pck certificate extensions", err)
-		}
-		x.chain, x.ext = chain, ext
-	}
+	chain, ext, err := x.v.pckChainAt(q.PCKChainPEM, x.now)
+	x.chain, x.ext = chain, ext
 	if err := x.step(CheckPCKChain, err); err != nil {
 		return err
 	}
 	x.fillPlatform()
 
-	err = checkQEReportSignature(q, chain)
+	err = x.v.checkQEReportSignature(q, chain)
 	if err == nil {
 		err = checkQEReportBinding(q)
 	}

@@ -117,7 +117,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -148,25 +147,25 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Cache sizes. A verifier meets few platforms (FMSPC and CA pairs) and few
-// PCK intermediates, so small caches hold all of them.
-const (
-	collateralCacheSize = 64
-	chainCacheSize      = 64
-)
+// collateralCacheSize bounds the verified collateral kept. A verifier meets
+// few platforms (FMSPC and CA pairs), so a small cache holds all of them.
+const collateralCacheSize = 64
 
 // Verifier verifies TDX quotes and dstack evidence. It is safe for
 // concurrent use, and one Verifier serves every policy: it caches verified
-// collateral until its nextUpdate and verified PCK intermediate
-// certificates within their validity, so that a quote on a known platform
-// costs three signature checks.
+// collateral until its nextUpdate, and remembers the PCK chains, QE report
+// signatures and signing certificates it has verified (dcap_memo.go), so
+// that a quote on a known platform costs one signature check, its own.
+// Validity and revocation are checked on every verification.
 type Verifier struct {
 	source      collateral.Source
 	noColl      bool
 	trust       *trustStore
 	now         func() time.Time
 	collaterals *collateralCache
-	chains      *chainCache
+	chains      *chainMemo
+	qeReports   *qeReportMemo
+	certs       *certMemo
 }
 
 // New returns a Verifier for opts. Options are copied; later changes to
@@ -193,7 +192,7 @@ func New(opts Options) (*Verifier, error) {
 	if v.collaterals, err = lru.New[*collateral.Collateral, *verifiedCollateral](collateralCacheSize); err != nil {
 		return nil, err
 	}
-	if v.chains, err = lru.New[[sha256.Size]byte, *verifiedCA](chainCacheSize); err != nil {
+	if err := v.newMemos(); err != nil {
 		return nil, err
 	}
 	return v, nil
