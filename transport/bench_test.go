@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/cvmgate/cvmgate/internal/benchcpu"
 	"github.com/cvmgate/cvmgate/transport"
 )
 
@@ -32,9 +33,11 @@ func BenchmarkTransportAttested(b *testing.B) {
 	benchGet(b, client, c.srv.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		benchGet(b, client, c.srv.URL+"/bench")
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkTransportPlain is the same request with a plain http.Transport.
@@ -44,9 +47,11 @@ func BenchmarkTransportPlain(b *testing.B) {
 	benchGet(b, client, c.srv.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		benchGet(b, client, c.srv.URL+"/bench")
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkTransportFirstContact is the time to the first verified
