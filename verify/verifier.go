@@ -13,8 +13,9 @@
 // (dcap_chain.go), the pinned root (dcap_root.go), collateral
 // (dcap_collateral.go), revocation (dcap_revocation.go), the quote and QE
 // signatures (dcap_signatures.go), the QE identity (dcap_qe.go), the order
-// of TCB levels (dcap_levels.go) and the TCB levels and statuses
-// (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
+// of TCB levels (dcap_levels.go), the TCB levels and statuses
+// (dcap_tcb.go, dcap_status.go) and what a Verifier remembers of what it
+// verified (dcap_memo.go). The dstack evidence checks live in the
 // evidence_*.go files: the channel binding (evidence_binding.go), the event
 // log replay (evidence_replay.go), MR_CONFIG_ID and the compose
 // (evidence_compose.go). verification.go runs the checks in order and
