@@ -112,6 +112,12 @@ type pckChain struct {
 	ca collateral.CA
 	// key is the SHA-256 of the chain's PEM, its key in the chain memo.
 	key memoKey
+	// fmspc, pceID and deviceID are the report's platform fields, from
+	// the leaf's SGX extensions; leafSerial and caSerial the serial
+	// numbers of the leaf and the intermediate as CRLs index them. They
+	// are derived once, with the chain.
+	fmspc, pceID, deviceID string
+	leafSerial, caSerial   string
 }
 
 // pckChainAt returns the quote's PEM PCK chain verified at now, with the
@@ -133,6 +139,8 @@ func (v *Verifier) pckChainAt(pemChain []byte, now time.Time) (*pckChain, *pck.E
 	if err != nil {
 		return nil, nil, newError(KindCertChain, "pck certificate extensions", err)
 	}
+	ppid := sha256.Sum256(ext.PPID[:])
+	chain.fmspc, chain.pceID, chain.deviceID = ext.FMSPCHex(), ext.PCEIDHex(), hex.EncodeToString(ppid[:])
 	v.chains.Add(key, &knownChain{
 		chain: chain, ext: ext,
 		from:  latest(chain.leaf.NotBefore, latest(chain.intermediate.NotBefore, chain.root.NotBefore)),
@@ -181,7 +189,8 @@ func (v *Verifier) verifyPCKChain(pemChain []byte, now time.Time) (*pckChain, er
 	if !isP256(leaf.PublicKey) {
 		return nil, mismatch(KindCertChain, check+": leaf key", "ECDSA P-256", fmt.Sprintf("%T", leaf.PublicKey))
 	}
-	return &pckChain{leaf: leaf, intermediate: intermediate, root: root, ca: ca}, nil
+	return &pckChain{leaf: leaf, intermediate: intermediate, root: root, ca: ca,
+		leafSerial: serialKey(leaf.SerialNumber), caSerial: serialKey(intermediate.SerialNumber)}, nil
 }
 
 // verifiedIntermediate returns the intermediate CA of der, verified under

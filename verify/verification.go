@@ -2,8 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"time"
 
@@ -126,10 +124,9 @@ func (x *run) local(raw []byte) error {
 
 // fillPlatform sets the report fields the PCK chain gives.
 func (x *run) fillPlatform() {
-	ppid := sha256.Sum256(x.ext.PPID[:])
-	x.r.FMSPC = x.ext.FMSPCHex()
-	x.r.PCEID = x.ext.PCEIDHex()
-	x.r.DeviceID = hex.EncodeToString(ppid[:])
+	x.r.FMSPC = x.chain.fmspc
+	x.r.PCEID = x.chain.pceID
+	x.r.DeviceID = x.chain.deviceID
 	x.r.PCKCA = string(x.chain.ca)
 	x.r.ValidUntil = earliest(x.chain.leaf.NotAfter, earliest(x.chain.intermediate.NotAfter, x.chain.root.NotAfter))
 }
@@ -155,7 +152,7 @@ func (x *run) collateral(ctx context.Context) error {
 		return nil
 	}
 
-	req := collateral.Request{FMSPC: x.ext.FMSPCHex(), CA: x.chain.ca}
+	req := collateral.Request{FMSPC: x.chain.fmspc, CA: x.chain.ca}
 	c, err := x.v.source.Fetch(ctx, req)
 	if err != nil {
 		return x.step(CheckCollateral, fetchError(err))
