@@ -1,8 +1,9 @@
 //go:build ignore
 
-// benchtable reads the output of scripts/bench.sh (go test -bench lines,
-// rounds separated by "# round N" lines) and prints the median of each
-// benchmark and the ratios of cvmgate's speed goals.
+// benchtable reads the output of scripts/bench.sh (go test -bench lines in
+// runs that each start with a "# " line) and prints the median of each
+// benchmark and the ratios of cvmgate's speed goals, each ratio taken
+// within a run that has both of its benchmarks.
 //
 // Each ratio is given twice: of wall-clock ns/op, and of cpu-ns/op, the
 // CPU time of the process per operation (internal/benchcpu). On a shared
@@ -45,36 +46,36 @@ type result struct {
 
 func main() {
 	var (
-		order  []string
-		all    = map[string][]result{}
-		rounds []map[string]result
+		order []string
+		all   = map[string][]result{}
+		runs  []map[string]result
 	)
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "# round") {
-			rounds = append(rounds, map[string]result{})
+		if strings.HasPrefix(line, "# ") {
+			runs = append(runs, map[string]result{})
 			continue
 		}
 		name, r, ok := parse(line)
 		if !ok {
 			continue
 		}
-		if len(rounds) == 0 {
-			rounds = append(rounds, map[string]result{})
+		if len(runs) == 0 {
+			runs = append(runs, map[string]result{})
 		}
 		if _, seen := all[name]; !seen {
 			order = append(order, name)
 		}
 		all[name] = append(all[name], r)
-		rounds[len(rounds)-1][name] = r
+		runs[len(runs)-1][name] = r
 	}
 	if err := sc.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
 
-	fmt.Printf("\n%-24s %6s %12s %12s %10s %10s\n", "benchmark (median)", "rounds", "ns/op", "cpu-ns/op", "B/op", "allocs/op")
+	fmt.Printf("\n%-24s %6s %12s %12s %10s %10s\n", "benchmark (median)", "runs", "ns/op", "cpu-ns/op", "B/op", "allocs/op")
 	for _, name := range order {
 		rs := all[name]
 		fmt.Printf("%-24s %6d %12.0f %12.0f %10.0f %10.0f\n", name, len(rs),
@@ -84,11 +85,11 @@ func main() {
 			median(pick(rs, func(r result) float64 { return r.allocs })))
 	}
 
-	fmt.Printf("\n%-62s %8s %8s %15s %8s %4s\n", "ratio (median of per-round ratios)", "wall", "cpu", "cpu range", "goal", "met")
+	fmt.Printf("\n%-62s %8s %8s %15s %8s %4s\n", "ratio (median of per-run ratios)", "wall", "cpu", "cpu range", "goal", "met")
 	failed := false
 	for _, g := range goals {
-		wall := ratios(rounds, g, func(r result) float64 { return r.ns })
-		cpu := ratios(rounds, g, func(r result) float64 { return r.cpu })
+		wall := ratios(runs, g, func(r result) float64 { return r.ns })
+		cpu := ratios(runs, g, func(r result) float64 { return r.cpu })
 		judged := cpu
 		if len(cpu) == 0 {
 			judged = wall
@@ -114,11 +115,11 @@ func main() {
 	}
 }
 
-// ratios returns the ratio of g's benchmarks in each round where both ran
+// ratios returns the ratio of g's benchmarks in each run where both ran
 // and metric is reported.
-func ratios(rounds []map[string]result, g goal, metric func(result) float64) []float64 {
+func ratios(runs []map[string]result, g goal, metric func(result) float64) []float64 {
 	var out []float64
-	for _, rd := range rounds {
+	for _, rd := range runs {
 		n, okN := rd[g.num]
 		d, okD := rd[g.den]
 		if okN && okD && metric(n) > 0 && metric(d) > 0 {
