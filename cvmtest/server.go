@@ -71,6 +71,13 @@ func NewServer(app http.Handler, opts ...Option) *Server {
 	return s
 }
 
+// StartServer is NewServer returning an error where NewServer panics, for
+// programs (cvmgate simulate) that report a busy address or an invalid
+// option rather than crash.
+func StartServer(app http.Handler, opts ...Option) (*Server, error) {
+	return newServer(app, opts)
+}
+
 func newServer(app http.Handler, opts []Option) (*Server, error) {
 	cfg, err := resolveServerOptions(opts)
 	if err != nil {

@@ -32,10 +32,13 @@ func TestListenAddress(t *testing.T) {
 	assert.PanicsWithValue(t, "cvmtest: NewServer: cvmtest: server listener: listen tcp "+busy+": bind: address already in use",
 		func() { cvmtest.NewServer(nil, cvmtest.WithListenAddress(busy)) })
 
+	_, err := cvmtest.StartServer(nil, cvmtest.WithListenAddress(busy))
+	require.ErrorContains(t, err, "address already in use", "StartServer returns the error")
+
 	srv := cvmtest.NewServer(okApp, cvmtest.WithListenAddress("127.0.0.1:0"))
 	defer srv.Close()
 	assert.True(t, strings.HasPrefix(srv.URL, "https://127.0.0.1:"), srv.URL)
-	_, err := verifyServer(t, client(t, srv), srv, srv, srv.Policy())
+	_, err = verifyServer(t, client(t, srv), srv, srv, srv.Policy())
 	require.NoError(t, err)
 
 	_, err = cvmtest.NewRelayAt(srv, busy)
