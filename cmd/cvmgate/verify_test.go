@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -272,5 +273,62 @@ func TestVerifyProgress(t *testing.T) {
 		terminal := extra != nil
 		_, _, stderr := runWith(t, cliInput{terminal: terminal}, append(args, extra...)...)
 		assert.NotContains(t, stderr, "cvmgate: attesting", "%v terminal=%v", extra, terminal)
+	}
+}
+
+// TestCheckDocs: the check table documents every check, saying what it
+// proves and what it stops, with distinct labels.
+func TestCheckDocs(t *testing.T) {
+	labels := map[string]bool{}
+	for _, n := range verify.CheckNames() {
+		d, ok := checkDocs[n]
+		require.True(t, ok, "check %s is not in the table", n)
+		assert.NotEmpty(t, d.proves, n)
+		assert.NotEmpty(t, d.stops, n)
+		assert.False(t, labels[d.label], "label %q twice", d.label)
+		labels[d.label] = true
+	}
+	assert.Len(t, checkDocs, len(verify.CheckNames()))
+}
+
+// TestNoPolicyConsistent: verify and evidence verify treat a missing
+// policy alike: --policy judges, --no-policy accepts and says plainly that
+// no policy was checked, and neither verifies, describes and refuses.
+func TestNoPolicyConsistent(t *testing.T) {
+	c := newLiveCVM(t)
+	dir := t.TempDir()
+	code, out := runJSON(t, c.args("--no-policy", "--save-evidence", dir)...)
+	require.Equal(t, exitOK, code, "%v", out["error"])
+	evidence := []string{"evidence", "verify", "--attestation", filepath.Join(dir, evidenceAttestationFile), "--info", filepath.Join(dir, evidenceInfoFile),
+		"--collateral", filepath.Join(dir, evidenceCollateralFile), "--trust-root", c.root, "--at", out["verified_at"].(string),
+		"--nonce", out["nonce"].(string), "--spki-sha256", out["spki_sha256"].(string)}
+	for _, cmd := range []struct {
+		name string
+		args []string
+	}{{"verify", c.args()}, {"evidence verify", evidence}} {
+		t.Run(cmd.name, func(t *testing.T) {
+			for _, tt := range []struct {
+				flags  []string
+				code   int
+				policy any
+				line   string
+			}{
+				{[]string{"--policy", c.policy}, exitOK, c.policy, "policy        " + c.policy + ": accepted\n"},
+				{[]string{"--no-policy"}, exitOK, nil, "policy        NOT CHECKED (--no-policy): any app whose evidence verifies is accepted; TCB status UpToDate accepted"},
+				{nil, exitRefused, nil, "policy        NONE GIVEN: refused"},
+			} {
+				args := append(append([]string(nil), cmd.args...), tt.flags...)
+				code, out := runJSON(t, args...)
+				assert.Equal(t, tt.code, code, "%v: %v", tt.flags, out["error"])
+				assert.Equal(t, tt.policy, out["policy"], "%v", tt.flags)
+				assert.NotEmpty(t, out["app_id"], "%v: the identity is described", tt.flags)
+				if tt.code == exitRefused {
+					assert.Equal(t, string(verify.KindPolicy), errorKind(out))
+					assert.Contains(t, out["error"].(map[string]any)["message"], "no policy given")
+				}
+				_, stdout, _ := runCLI(t, args...)
+				assert.Contains(t, stdout, tt.line, "%v", tt.flags)
+			}
+		})
 	}
 }
