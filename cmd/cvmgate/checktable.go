@@ -30,7 +30,7 @@ var checkDocs = map[verify.CheckName]checkDoc{
 	verify.CheckRevocation:     {"revocation", "no certificate of the platform is revoked", "a platform whose keys leaked"},
 	verify.CheckQEIdentity:     {"QE identity", "the quoting enclave is Intel's, at a known level", "a fake or outdated quoting enclave"},
 	verify.CheckTDXModule:      {"TDX module", "the TDX module is signed by Intel", "a modified TDX module"},
-	verify.CheckTCBLevels:      {"TCB", "the platform's patch level (microcode, module)", "an unpatched platform, with the policy"},
+	verify.CheckTCBLevels:      {"TCB", "the platform's patch level (microcode, module)", "an unpatched platform (the policy judges)"},
 	verify.CheckPolicy:         {"policy", "the app, OS, KMS, TCB and TD are what you allow", "code substitution; debug TDs; old TCBs"},
 }
 

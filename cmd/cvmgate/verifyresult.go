@@ -140,10 +140,15 @@ func (r *liveResult) refuse(err error) {
 	r.Error = &resultError{Kind: string(verify.KindOf(err)), Message: describe(err), Hint: hint(err)}
 }
 
-// writeHuman prints the check table, the identity, the policy, the remote
-// verdict and the verdict.
+// writeHuman prints what was verified, then the report.
 func (r *liveResult) writeHuman(w io.Writer) error {
 	fmt.Fprintf(w, "cvmgate verify %s\n\n", r.URL)
+	return r.writeReport(w)
+}
+
+// writeReport prints the check table, the identity, the policy, the
+// remote verdict and the verdict.
+func (r *liveResult) writeReport(w io.Writer) error {
 	if err := writeCheckTable(w, r.Checks); err != nil {
 		return err
 	}
