@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,6 +138,24 @@ func TestSimulateTrust(t *testing.T) {
 	var got map[string]string
 	require.NoError(t, json.Unmarshal(body, &got), "%s", body)
 	assert.Equal(t, map[string]string{"app": "cvmgate simulate", "method": "GET", "path": "/hello"}, got)
+}
+
+// TestSimulateStops: SIGINT and SIGTERM stop the simulator cleanly
+// (exit 0), its address and its agent's socket released.
+func TestSimulateStops(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			sock := filepath.Join(shortTempDir(t), "dstack.sock")
+			p := startSimulate(t, "--agent", sock)
+			p.signal(t, sig)
+			assert.NoFileExists(t, sock)
+			u, err := url.Parse(p.URL)
+			require.NoError(t, err)
+			ln, err := net.Listen("tcp", u.Host)
+			require.NoError(t, err, "the address is free again")
+			ln.Close()
+		})
+	}
 }
 
 // TestSimulateUsage: what simulate cannot start is a usage error that
