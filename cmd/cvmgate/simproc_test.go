@@ -51,6 +51,7 @@ func startSimulate(t *testing.T, args ...string) *simProc {
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	p.cmd.Stderr = p.stderr
+	dieWithTest(p.cmd)
 	stdout, err := p.cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
