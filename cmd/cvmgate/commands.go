@@ -19,6 +19,7 @@ func init() {
 		evidenceVerifyCmd,
 		policyInitCmd, policyCheckCmd, policyHashComposeCmd,
 		collateralFetchCmd,
+		monitorCmd,
 	}
 	commandTable = append(commandTable, simCommands...)
 	commandTable = append(commandTable, versionCmd, completionCmd, helpCmd)

@@ -37,11 +37,16 @@ type sourceFlags struct {
 
 // register adds every source flag to fs.
 func (f *sourceFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.collateralFile, "collateral", "", "verify offline with the collateral bundle in `FILE` (dcap-qvl/dstack JSON, as 'cvmgate collateral fetch' writes it); - reads standard input")
+	f.registerCollateral(fs)
 	f.registerPCCS(fs)
 	f.registerTime(fs)
 	f.registerTrust(fs)
 	f.registerTimeout(fs)
+}
+
+// registerCollateral adds --collateral.
+func (f *sourceFlags) registerCollateral(fs *flag.FlagSet) {
+	fs.StringVar(&f.collateralFile, "collateral", "", "verify offline with the collateral bundle in `FILE` (dcap-qvl/dstack JSON, as 'cvmgate collateral fetch' writes it); - reads standard input")
 }
 
 // registerPCCS adds --pccs.
