@@ -2,12 +2,13 @@ package transport_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmgate/cvmgate/transport"
+	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/wire"
 )
@@ -15,10 +16,9 @@ import (
 // TestAttest: a one-shot attestation returns the full report and the
 // documents as received, and pins the key for later requests.
 func TestAttest(t *testing.T) {
-	c := newCVM(t, true)
-	tr, err := transport.New(c.policy(t), c.options(t)...)
-	require.NoError(t, err)
-	a, err := tr.Attest(context.Background(), c.srv.URL+"/any/path")
+	s := newServer(t)
+	tr := newTransport(t, s.Policy(), s)
+	a, err := tr.Attest(context.Background(), s.URL+"/any/path")
 	require.NoError(t, err)
 	require.NotNil(t, a.Report)
 	require.NotNil(t, a.Report.Dstack)
@@ -28,30 +28,30 @@ func TestAttest(t *testing.T) {
 	assert.NoError(t, err, "the attestation document as received")
 	_, err = wire.ParseInfo(a.InfoDocument)
 	assert.NoError(t, err, "the info document as received")
-	assert.Equal(t, c.srv.URL, a.Origin)
+	assert.Equal(t, s.URL, a.Origin)
 
-	mustGet(t, tr.Client(), c.srv.URL+"/x")
-	assert.EqualValues(t, 1, c.attHits.Load(), "the key Attest verified is pinned")
+	mustGet(t, tr.Client(), s.URL+"/x")
+	assert.EqualValues(t, 1, s.AttestationRequests(), "the key Attest verified is pinned")
 
 	// A second Attest attests again, whatever is pinned.
-	_, err = tr.Attest(context.Background(), c.srv.URL)
+	_, err = tr.Attest(context.Background(), s.URL)
 	require.NoError(t, err)
-	assert.EqualValues(t, 2, c.attHits.Load())
+	assert.EqualValues(t, 2, s.AttestationRequests())
 }
 
 func TestAttestFailure(t *testing.T) {
-	c := newCVM(t, false)
-	pol := c.policy(t)
-	c.app.Compose = `{"x":1}`
-	tr, err := transport.New(pol, c.options(t)...)
-	require.NoError(t, err)
-	a, err := tr.Attest(context.Background(), c.srv.URL)
+	honest := newServer(t)
+	s := newServer(t, cvmtest.WithDebug())
+	tr := newTransport(t, honest.Policy(), s)
+	a, err := tr.Attest(context.Background(), s.URL)
 	require.Error(t, err)
 	assert.Equal(t, verify.KindPolicy, verify.KindOf(err))
 	assert.Equal(t, err, a.Err)
 	require.NotNil(t, a.Report, "what verification established, for diagnostics")
 	assert.NotEmpty(t, a.AttestationDocument, "the documents are kept to replay the failure offline")
 
-	_, err = tr.Attest(context.Background(), "http://"+c.srv.Listener.Addr().String())
+	_, err = tr.Attest(context.Background(), "http://"+strings.TrimPrefix(s.URL, "https://"))
 	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err))
+	_, err = tr.Attest(context.Background(), "https://127.0.0.1:1")
+	assert.Equal(t, verify.KindUnreachable, verify.KindOf(err))
 }

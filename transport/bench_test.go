@@ -1,7 +1,6 @@
 package transport_test
 
 import (
-	"crypto/tls"
 	"io"
 	"net/http"
 	"testing"
@@ -23,45 +22,43 @@ func benchGet(b *testing.B, c *http.Client, url string) {
 // keep-alive connection: what every request after the first costs.
 // Compare with BenchmarkTransportPlain, run in the same invocation.
 func BenchmarkTransportAttested(b *testing.B) {
-	c := newCVM(b, false)
-	tr, err := transport.New(c.policy(b), c.options(b)...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client := tr.Client()
-	benchGet(b, client, c.srv.URL+"/warm")
+	s := newServer(b)
+	client := newTransport(b, s.Policy(), s).Client()
+	benchGet(b, client, s.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		benchGet(b, client, c.srv.URL+"/bench")
+		benchGet(b, client, s.URL+"/bench")
 	}
 }
 
-// BenchmarkTransportPlain is the same request with a plain http.Transport.
+// BenchmarkTransportPlain is the same request to the same server with a
+// plain http.Transport that trusts its certificate.
 func BenchmarkTransportPlain(b *testing.B) {
-	c := newCVM(b, false)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: rootsOf(c.srv)}}}
-	benchGet(b, client, c.srv.URL+"/warm")
+	s := newServer(b)
+	client := s.Client()
+	benchGet(b, client, s.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		benchGet(b, client, c.srv.URL+"/bench")
+		benchGet(b, client, s.URL+"/bench")
 	}
 }
 
 // BenchmarkTransportFirstContact is the time to the first verified
-// response: handshake, attestation (with collateral cached in the
-// verifier), verification, a second handshake and the request.
+// response: handshake, attestation with collateral from memory, a new
+// connection and the request, with a Transport made for each.
 func BenchmarkTransportFirstContact(b *testing.B) {
-	c := newCVM(b, false)
-	opts := c.options(b)
+	s := newServer(b)
+	opts := s.TransportOptions()
+	pol := s.Policy()
 	b.ReportAllocs()
 	for b.Loop() {
-		tr, err := transport.New(c.policy(b), opts...)
+		tr, err := transport.New(pol, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchGet(b, tr.Client(), c.srv.URL+"/first")
+		benchGet(b, tr.Client(), s.URL+"/first")
 		tr.CloseIdleConnections()
 	}
 }

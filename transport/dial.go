@@ -31,11 +31,11 @@ func (t *Transport) dialPinned(ctx context.Context, network, addr string) (net.C
 	if err != nil {
 		return nil, err
 	}
-	o := t.origin(name)
 	for attempt := 0; ; attempt++ {
+		o := t.origin(name) // again each time: the cache may have evicted it
 		conn, k, err := t.connect(ctx, addr, pol)
 		if err != nil {
-			return nil, &AttestationError{Origin: name, Step: StepConnect, Err: unreachable("connect", err)}
+			return nil, &AttestationError{Origin: name, Step: StepConnect, Err: connectError(err)}
 		}
 		if t.register(o, k, conn) {
 			return conn, nil
@@ -70,13 +70,16 @@ func (t *Transport) dialPinned(ctx context.Context, network, addr string) (net.C
 // the connection is tracked so that it is closed when the verdict goes. A
 // verdict due for renewal is renewed in the background.
 func (t *Transport) register(o *origin, k keyID, conn *tls.Conn) bool {
-	ok, renew := o.use(k, conn, t.cfg.now())
-	if !ok {
-		return false
-	}
+	// The hook is set first, so that a close racing with the registration
+	// still unregisters; on a connection that is not registered it does
+	// nothing.
 	if tc, isTracked := conn.NetConn().(*trackedConn); isTracked {
 		hook := func() { o.unregister(k, conn) }
 		tc.onClose.Store(&hook)
+	}
+	ok, renew := o.use(k, conn, t.cfg.now())
+	if !ok {
+		return false
 	}
 	if renew {
 		t.renew(o, k)
@@ -260,6 +263,18 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
 	return n, err
+}
+
+// connectError classifies a failure to connect: a certificate that WebPKI
+// validation refused is the server's (key_binding: the channel cannot be
+// trusted), anything else left no verdict (unreachable).
+func connectError(err error) error {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return &verify.Error{Kind: verify.KindKeyBinding, Check: "tls certificate",
+			Expected: "a certificate valid for the host under the WebPKI roots", Found: "one that is not", Err: err}
+	}
+	return unreachable("connect", err)
 }
 
 // unreachable wraps a network failure as a verify.Error of kind

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/transport"
 )
 
@@ -50,71 +51,62 @@ func newConnectProxy(t *testing.T) *connectProxy {
 // TestThroughProxy: with a proxy the TLS session still runs end to end with
 // the CVM, the key is attested through the tunnel and requests follow.
 func TestThroughProxy(t *testing.T) {
-	for _, h2 := range []bool{false, true} {
-		c := newCVM(t, h2)
-		p := newConnectProxy(t)
-		proxyURL, err := url.Parse(p.srv.URL)
-		require.NoError(t, err)
-		base := &http.Transport{Proxy: http.ProxyURL(proxyURL)}
-		tr, err := transport.New(c.policy(t), append(c.options(t), transport.WithBaseTransport(base))...)
-		require.NoError(t, err)
-		_, body := get(t, tr.Client(), c.srv.URL+"/via-proxy")
-		assert.Equal(t, "hello /via-proxy", body)
-		assert.EqualValues(t, 1, c.attHits.Load())
-		assert.GreaterOrEqual(t, p.tunnels.Load(), int64(2), "the attestation and the request went through the proxy")
+	for name, h2 := range map[string]bool{"http1": false, "http2": true} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t)
+			p := newConnectProxy(t)
+			proxyURL, err := url.Parse(p.srv.URL)
+			require.NoError(t, err)
+			base := &http.Transport{Proxy: http.ProxyURL(proxyURL), Protocols: protocols(true, h2)}
+			resp, body := get(t, newTransport(t, s.Policy(), s, transport.WithBaseTransport(base)).Client(), s.URL+"/via-proxy")
+			assert.Equal(t, "hello /via-proxy", body)
+			assert.Equal(t, map[bool]int{false: 1, true: 2}[h2], resp.ProtoMajor)
+			assert.EqualValues(t, 1, s.AttestationRequests())
+			assert.GreaterOrEqual(t, p.tunnels.Load(), int64(2), "the attestation and the request went through the proxy")
+		})
 	}
 }
 
 func TestProxyRefusingConnect(t *testing.T) {
-	c := newCVM(t, false)
+	s := newServer(t)
 	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusForbidden)
 	}))
 	defer refusing.Close()
 	proxyURL, _ := url.Parse(refusing.URL)
-	tr, err := transport.New(c.policy(t), append(c.options(t), transport.WithBaseTransport(&http.Transport{Proxy: http.ProxyURL(proxyURL)}))...)
-	require.NoError(t, err)
-	_, err = tr.Client().Get(c.srv.URL + "/x")
+	_, err := newTransport(t, s.Policy(), s, transport.WithBaseTransport(&http.Transport{Proxy: http.ProxyURL(proxyURL)})).Client().Get(s.URL + "/x")
 	var ae *transport.AttestationError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, transport.StepConnect, ae.Step)
 	assert.Contains(t, err.Error(), "403")
-	assert.EqualValues(t, 0, c.appHits.Load())
+	assert.Zero(t, s.AppRequests())
 }
 
 // TestRedirectToAnotherOriginIsAttested: the client follows a redirect to
-// another CVM only once that CVM's key is attested.
+// another CVM only once that CVM's key is attested; a redirect to plain
+// HTTP is refused.
 func TestRedirectToAnotherOriginIsAttested(t *testing.T) {
-	target := newCVM(t, false)
-	front := newCVM(t, false)
-	redirecting := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/go" {
-			http.Redirect(w, r, target.srv.URL+"/landed", http.StatusFound)
-			return
-		}
-		front.serve(w, r)
-	}))
-	redirecting.StartTLS()
-	defer redirecting.Close()
-	front.srv = redirecting // attestations bind the redirecting server's key
-
-	tr, err := transport.New(target.policy(t), target.options(t)...)
-	require.NoError(t, err)
-	resp, body := get(t, tr.Client(), redirecting.URL+"/go")
-	assert.Equal(t, "hello /landed", body)
-	assert.Equal(t, target.srv.URL+"/landed", resp.Request.URL.String())
-	assert.EqualValues(t, 1, front.attHits.Load())
-	assert.EqualValues(t, 1, target.attHits.Load(), "the redirect target was attested before it was followed")
-
-	// A redirect to plain HTTP is refused.
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	target := newServer(t)
+	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer plain.Close()
-	tr2, err := transport.New(target.policy(t), target.options(t)...)
-	require.NoError(t, err)
-	client := tr2.Client()
-	client.CheckRedirect = nil
-	redirectToPlain := httptest.NewTLSServer(http.RedirectHandler(plain.URL, http.StatusFound))
-	defer redirectToPlain.Close()
-	_, err = client.Get(redirectToPlain.URL)
-	require.Error(t, err)
+	front := cvmtest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		to := target.URL + "/landed"
+		if r.URL.Path == "/plain" {
+			to = plain.URL
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	}))
+	defer front.Close()
+
+	client := newTransport(t, target.Policy(), target).Client()
+	resp, body := get(t, client, front.URL+"/go")
+	assert.Equal(t, "hello /landed", body)
+	assert.Equal(t, target.URL+"/landed", resp.Request.URL.String())
+	assert.EqualValues(t, 1, front.AttestationRequests())
+	assert.EqualValues(t, 1, target.AttestationRequests(), "the redirect target was attested before it was followed")
+
+	_, err := client.Get(front.URL + "/plain")
+	var ae *transport.AttestationError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, transport.StepScheme, ae.Step)
 }

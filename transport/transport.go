@@ -285,7 +285,7 @@ func (t *Transport) Attest(ctx context.Context, rawURL string) (Attestation, err
 	defer cancel()
 	conn, k, err := t.connect(ctx, strings.TrimPrefix(name, "https://"), pol)
 	if err != nil {
-		err = &AttestationError{Origin: name, Step: StepConnect, Err: unreachable("connect", err)}
+		err = &AttestationError{Origin: name, Step: StepConnect, Err: connectError(err)}
 		return Attestation{Origin: name, Err: err}, err
 	}
 	return t.attest(ctx, t.origin(name), pol, k, conn, false)

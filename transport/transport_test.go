@@ -1,7 +1,6 @@
 package transport_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -15,39 +14,34 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 )
 
-func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(b)
-}
-
 func TestFirstContactAttestsThenPins(t *testing.T) {
-	for _, h2 := range []bool{false, true} {
-		t.Run(map[bool]string{false: "http1", true: "h2"}[h2], func(t *testing.T) {
-			c := newCVM(t, h2)
-			tr, err := transport.New(c.policy(t), c.options(t)...)
-			require.NoError(t, err)
-			client := tr.Client()
-			resp, body := get(t, client, c.srv.URL+"/hello")
+	for name, tc := range map[string]struct {
+		opts  []transport.Option
+		proto int
+	}{
+		"http2": {nil, 2},
+		"http1": {[]transport.Option{http1()}, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t)
+			client := newTransport(t, s.Policy(), s, tc.opts...).Client()
+			resp, body := get(t, client, s.URL+"/hello")
 			assert.Equal(t, "hello /hello", body)
-			assert.Equal(t, map[bool]int{false: 1, true: 2}[h2], resp.ProtoMajor)
+			assert.Equal(t, tc.proto, resp.ProtoMajor)
 			v, ok := transport.VerdictFor(resp)
 			require.True(t, ok)
 			assert.Equal(t, verify.StatusUpToDate, v.TCBStatus)
 			assert.Equal(t, verify.BindingSPKI, v.Binding)
-			h := c.app.ComposeHash()
+			a := s.App()
+			h := a.ComposeHash()
 			assert.Equal(t, h[:], v.ComposeHash)
-			assert.Equal(t, sha256.Sum256(c.srv.Certificate().RawSubjectPublicKeyInfo), v.SPKISHA256)
-			assert.Equal(t, c.srv.URL, v.Origin)
+			assert.Equal(t, sha256.Sum256(s.Certificates()[0].RawSubjectPublicKeyInfo), v.SPKISHA256)
+			assert.Equal(t, s.URL, v.Origin)
 			for range 100 {
-				get(t, client, c.srv.URL+"/again")
+				mustGet(t, client, s.URL+"/again")
 			}
-			assert.EqualValues(t, 1, c.attHits.Load())
-			assert.EqualValues(t, 101, c.appHits.Load())
+			assert.EqualValues(t, 1, s.AttestationRequests())
+			assert.EqualValues(t, 101, s.AppRequests())
 		})
 	}
 }
@@ -57,14 +51,12 @@ func TestFirstContactAttestsThenPins(t *testing.T) {
 // connections per host, as a production client would, so that the test
 // does not measure 1000 TLS handshakes on a 2-core machine.
 func TestConcurrentFirstRequestsShareOneAttestation(t *testing.T) {
-	c := newCVM(t, false)
-	tr, err := transport.New(c.policy(t), append(c.options(t), transport.WithBaseTransport(&http.Transport{MaxConnsPerHost: 32, MaxIdleConnsPerHost: 32}))...)
-	require.NoError(t, err)
-	client := tr.Client()
+	s := newServer(t)
+	client := newTransport(t, s.Policy(), s, transport.WithBaseTransport(&http.Transport{MaxConnsPerHost: 32, MaxIdleConnsPerHost: 32})).Client()
 	var wg sync.WaitGroup
 	for range 1000 {
 		wg.Go(func() {
-			resp, err := client.Get(c.srv.URL + "/x")
+			resp, err := client.Get(s.URL + "/x")
 			if assert.NoError(t, err) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
@@ -72,38 +64,13 @@ func TestConcurrentFirstRequestsShareOneAttestation(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.EqualValues(t, 1, c.attHits.Load())
-	assert.EqualValues(t, 1000, c.appHits.Load())
+	assert.EqualValues(t, 1, s.AttestationRequests())
+	assert.EqualValues(t, 1000, s.AppRequests())
 }
 
-func TestPlainHTTPRefused(t *testing.T) {
-	c := newCVM(t, false)
-	tr, err := transport.New(c.policy(t), c.options(t)...)
-	require.NoError(t, err)
-	_, err = tr.Client().Get("http://127.0.0.1:1/x")
-	var ae *transport.AttestationError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, transport.StepScheme, ae.Step)
-	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err))
-	assert.EqualValues(t, 0, c.appHits.Load())
-}
-
-func TestWrongComposeRefused(t *testing.T) {
-	c := newCVM(t, false)
-	pol := c.policy(t)
-	c.app.Compose = `{"docker_compose_file":"services: {}"}`
-	tr, err := transport.New(pol, c.options(t)...)
-	require.NoError(t, err)
-	_, err = tr.Client().Get(c.srv.URL + "/x")
-	var ae *transport.AttestationError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, transport.StepVerify, ae.Step)
-	assert.Equal(t, verify.KindPolicy, verify.KindOf(err))
-	assert.EqualValues(t, 0, c.appHits.Load())
-
-	// The failure is remembered: a second request does not attest again.
-	_, err = tr.Client().Get(c.srv.URL + "/x")
-	require.Error(t, err)
-	assert.EqualValues(t, 1, c.attHits.Load())
-	_ = context.Background
+func TestVerdictForOtherResponses(t *testing.T) {
+	_, ok := transport.VerdictFor(&http.Response{Request: &http.Request{}})
+	assert.False(t, ok)
+	_, ok = transport.VerdictFor(nil)
+	assert.False(t, ok)
 }

@@ -70,7 +70,7 @@ func policyInitFlags(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return usageError{err}
 		}
-		data, err := pol.Marshal()
+		data, err := pol.MarshalWithNotes(policy.ReportNotes(report))
 		if err != nil {
 			return usageError{err}
 		}
