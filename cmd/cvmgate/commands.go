@@ -19,7 +19,7 @@ func init() {
 		evidenceVerifyCmd,
 		policyInitCmd, policyCheckCmd, policyHashComposeCmd,
 		collateralFetchCmd,
-		monitorCmd,
+		monitorCmd, proxyCmd,
 	}
 	commandTable = append(commandTable, simCommands...)
 	commandTable = append(commandTable, versionCmd, completionCmd, helpCmd)
