@@ -18,6 +18,7 @@ import (
 
 	"github.com/cvmgate/cvmgate/cvm"
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/internal/agentfixture"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
@@ -236,7 +237,7 @@ func TestAgentListenTCP(t *testing.T) {
 // MR_CONFIG_ID (non-zero, so the three config registers are appended).
 func TestMRAggregatedInInfo(t *testing.T) {
 	_, srv := cvmtest.StartAgent(t, cvmtest.AgentOptions{})
-	resp, body := exchange(t, srv.Endpoint, []byte("GET /Info HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+	resp, body := agentfixture.Exchange(t, "unix", srv.Endpoint, []byte("GET /Info HTTP/1.1\r\nHost: localhost\r\n\r\n"))
 	require.Equal(t, 200, resp.StatusCode)
 	var info struct {
 		TCBInfo      string `json:"tcb_info"`

@@ -71,6 +71,13 @@ func NewServer(app http.Handler, opts ...Option) *Server {
 	return s
 }
 
+// StartServer is NewServer returning an error where NewServer panics, for
+// programs (cvmgate simulate) that report a busy address or an invalid
+// option rather than crash.
+func StartServer(app http.Handler, opts ...Option) (*Server, error) {
+	return newServer(app, opts)
+}
+
 func newServer(app http.Handler, opts []Option) (*Server, error) {
 	cfg, err := resolveServerOptions(opts)
 	if err != nil {
@@ -89,7 +96,7 @@ func newServer(app http.Handler, opts []Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.agent, err = a.Listen("tcp", "127.0.0.1:0"); err != nil {
+	if s.agent, err = a.Listen(cfg.agentNet, cfg.agentAddr); err != nil {
 		return nil, err
 	}
 	if s.cli, err = cvm.NewClient(cvm.ClientOptions{Endpoint: s.agent.Endpoint}); err != nil {
@@ -158,9 +165,9 @@ func (s *Server) start() error {
 		return err
 	}
 	s.tlsCfg = cfg
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", s.cfg.listen)
 	if err != nil {
-		return err
+		return &Error{Op: "server listener", Err: err}
 	}
 	s.ln = newHandoff(ln)
 	s.gen = s.serve()
@@ -272,6 +279,16 @@ func (s *Server) closeAgent() {
 	if s.agent != nil {
 		_ = s.agent.Close()
 	}
+}
+
+// AgentEndpoint returns where the server's fake guest agent listens, in
+// the form DSTACK_SIMULATOR_ENDPOINT takes: a socket path, or
+// http://host:port. A relay has none and returns "".
+func (s *Server) AgentEndpoint() string {
+	if s.agent == nil {
+		return ""
+	}
+	return s.agent.Endpoint
 }
 
 // AppRequests returns how many requests reached the application handler.

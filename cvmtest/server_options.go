@@ -29,6 +29,9 @@ type serverConfig struct {
 	responder http.HandlerFunc
 	editLog   func([]eventlog.Event) []eventlog.Event
 	maxQuotes int
+	listen    string // the server's TCP address
+	agentNet  string // the agent's network, "tcp" or "unix"
+	agentAddr string // and address
 }
 
 // DefaultServerMaxConcurrentQuotes is the cvm.Options.MaxConcurrentQuotes
@@ -209,9 +212,46 @@ func WithMaxConcurrentQuotes(n int) Option {
 	}
 }
 
+// DefaultListenAddress is where a Server listens without
+// WithListenAddress: a free loopback port.
+const DefaultListenAddress = "127.0.0.1:0"
+
+// WithListenAddress makes the server listen on the TCP address addr
+// (host:port, such as "127.0.0.1:8443") instead of DefaultListenAddress,
+// for a simulator other processes reach at a known address. Its
+// certificates name localhost and 127.0.0.1.
+func WithListenAddress(addr string) Option {
+	return func(c *serverConfig) error {
+		if addr == "" {
+			return invalid("server options", "WithListenAddress", "a host:port", `""`)
+		}
+		c.listen = addr
+		return nil
+	}
+}
+
+// WithAgentAddress serves the server's fake guest agent on network ("unix"
+// or "tcp") at address (a socket path, or host:port) instead of a free
+// loopback port, so that an application using the dstack SDKs
+// (DSTACK_SIMULATOR_ENDPOINT, see AgentEndpoint) talks to the same agent
+// as the server's attestation handler, as it would in a real CVM.
+func WithAgentAddress(network, address string) Option {
+	return func(c *serverConfig) error {
+		if network != "unix" && network != "tcp" {
+			return invalid("server options", "WithAgentAddress", `network "unix" or "tcp"`, network)
+		}
+		if address == "" {
+			return invalid("server options", "WithAgentAddress", "an address", `""`)
+		}
+		c.agentNet, c.agentAddr = network, address
+		return nil
+	}
+}
+
 // resolveServerOptions applies opts and the defaults.
 func resolveServerOptions(opts []Option) (*serverConfig, error) {
-	c := &serverConfig{replicas: 1, maxQuotes: DefaultServerMaxConcurrentQuotes}
+	c := &serverConfig{replicas: 1, maxQuotes: DefaultServerMaxConcurrentQuotes,
+		listen: DefaultListenAddress, agentNet: "tcp", agentAddr: "127.0.0.1:0"}
 	for _, o := range opts {
 		if o == nil {
 			continue

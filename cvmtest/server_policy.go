@@ -99,3 +99,15 @@ func (s *Server) pinnedRule() *policy.App {
 	})
 	return s.pinApp
 }
+
+// PolicyFor returns the policy Server.Policy returns for a server made
+// with opts, without starting one. A simulator that runs a threat (say
+// WithReplay or WithDebug) hands its clients the policy of the honest
+// server: PolicyFor of the options without the threat.
+func PolicyFor(opts ...Option) (*policy.Policy, error) {
+	cfg, err := resolveServerOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return (&Server{cfg: cfg}).Policy(), nil
+}

@@ -19,14 +19,20 @@ import (
 // TransportOptions are target's; its counters count what it forwarded.
 // Like NewServer it panics if it cannot start.
 func NewRelay(target *Server) *Server {
-	s, err := newRelay(target)
+	s, err := NewRelayAt(target, DefaultListenAddress)
 	if err != nil {
 		panic("cvmtest: NewRelay: " + err.Error())
 	}
 	return s
 }
 
-func newRelay(target *Server) (*Server, error) {
+// NewRelayAt is NewRelay listening on the TCP address addr (see
+// WithListenAddress), for a relay other processes reach at a known
+// address. It returns an error where NewRelay panics.
+func NewRelayAt(target *Server, addr string) (*Server, error) {
+	if addr == "" {
+		return nil, invalid("relay", "address", "a host:port", `""`)
+	}
 	u, err := url.Parse(target.URL)
 	if err != nil {
 		return nil, err
@@ -52,7 +58,7 @@ func newRelay(target *Server) (*Server, error) {
 		proxy.ServeHTTP(w, r)
 	})
 	s.cfg = &serverConfig{pki: target.cfg.pki, app: target.cfg.app, status: target.cfg.status,
-		teeTCBSVN: target.cfg.teeTCBSVN, debug: target.cfg.debug, unbound: target.cfg.unbound, replicas: 1}
+		teeTCBSVN: target.cfg.teeTCBSVN, debug: target.cfg.debug, unbound: target.cfg.unbound, replicas: 1, listen: addr}
 	if err := s.start(); err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func (t *Transport) attest(ctx context.Context, o *origin, pol *policy.Policy, k
 			Err: &verify.Error{Kind: verify.KindKeyBinding, Check: "attestation connection", Expected: "the key being attested", Found: "another key"}}
 	}
 	a := Attestation{Origin: o.name, SPKISHA256: k.String(), Duration: t.cfg.now().Sub(start), Refresh: renewal,
-		AttestationDocument: ev.attestation, InfoDocument: ev.info}
+		Nonce: ev.nonce, AttestationDocument: ev.attestation, InfoDocument: ev.info}
 	if err != nil {
 		o.fail(k, err, t.cfg.now(), t.cfg.backoff, t.cfg.maxKeys)
 		a.Err = err
@@ -82,6 +82,7 @@ func (t *Transport) attest(ctx context.Context, o *origin, pol *policy.Policy, k
 // the verified report.
 type evidence struct {
 	key               keyID
+	nonce             []byte
 	attestation, info []byte
 	report            *verify.Report
 }
@@ -110,6 +111,7 @@ func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy
 	if _, err := rand.Read(nonce); err != nil {
 		return ev, &AttestationError{Origin: name, Step: StepAttestation, Err: err}
 	}
+	ev.nonce = nonce
 	client := t.oneShotClient(conn, pol)
 	defer client.CloseIdleConnections()
 

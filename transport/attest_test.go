@@ -29,6 +29,8 @@ func TestAttest(t *testing.T) {
 	_, err = wire.ParseInfo(a.InfoDocument)
 	assert.NoError(t, err, "the info document as received")
 	assert.Equal(t, s.URL, a.Origin)
+	require.Len(t, a.Nonce, wire.NonceSize, "the nonce, to replay the verification offline")
+	assert.Equal(t, a.Nonce, a.Report.Body.ReportData[:wire.NonceSize])
 
 	mustGet(t, tr.Client(), s.URL+"/x")
 	assert.EqualValues(t, 1, s.AttestationRequests(), "the key Attest verified is pinned")
@@ -49,6 +51,7 @@ func TestAttestFailure(t *testing.T) {
 	assert.Equal(t, err, a.Err)
 	require.NotNil(t, a.Report, "what verification established, for diagnostics")
 	assert.NotEmpty(t, a.AttestationDocument, "the documents are kept to replay the failure offline")
+	assert.Len(t, a.Nonce, wire.NonceSize, "and the nonce")
 
 	_, err = tr.Attest(context.Background(), "http://"+strings.TrimPrefix(s.URL, "https://"))
 	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err))

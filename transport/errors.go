@@ -66,6 +66,11 @@ type Attestation struct {
 	Duration time.Duration
 	// Refresh says the attestation renewed a verdict in the background.
 	Refresh bool
+	// Nonce is the fresh nonce the attestation was requested with, which
+	// REPORTDATA must start with; nil when no request was made. With the
+	// documents and SPKISHA256 it is what an offline replay of the
+	// verification needs (cvmgate evidence verify --nonce --spki-sha256).
+	Nonce []byte
 	// AttestationDocument and InfoDocument are the documents as received,
 	// for an audit log or to replay the verification offline (cvmgate
 	// evidence verify); nil when they were not fetched.

@@ -74,6 +74,15 @@ const (
 	KindPolicy Kind = "policy"
 )
 
+// KindRemoteDisagreement: a remote verifier asked for a second opinion
+// (package remote) refuses a quote this package found genuine, or finds
+// genuine a quote this package refused. Local verification decides; a
+// disagreement means one of the two verifiers is wrong, out of date or
+// not the one it claims to be, so a caller who asked for the second
+// opinion refuses rather than guess which.
+const KindRemoteDisagreement Kind = "remote_disagreement"
+
+
 // Kinds of failures that leave no verdict, and of caller errors.
 const (
 	// KindUnreachable: the CVM could not be reached, or did not answer in
@@ -93,6 +102,7 @@ var kinds = []Kind{
 	KindMalformedEvidence, KindEventLogMalformed, KindEventDigestMismatch, KindRTMRMismatch,
 	KindDuplicateEvent, KindMissingEvent, KindComposeMismatch, KindMissingCompose,
 	KindMalformedCompose, KindStaleNonce, KindKeyBinding, KindPolicy,
+	KindRemoteDisagreement,
 	KindUnreachable, KindInvalidPolicy,
 }
 

@@ -11,20 +11,20 @@ import (
 	"github.com/cvmgate/cvmgate/policy"
 )
 
-// trust is what the long-running commands need to verify a simulated
+// trustSet is what the long-running commands need to verify a simulated
 // CVM, written to files as 'cvmgate simulate --write-trust' writes them.
-type trust struct {
+type trustSet struct {
 	dir, root, collateral, policy string
 }
 
 // flags are the flags that trust the simulated CVM's root and collateral.
-func (tr trust) flags() []string {
+func (tr trustSet) flags() []string {
 	return []string{"--trust-root", tr.root, "--collateral", tr.collateral}
 }
 
-// writeTrust writes s's root, collateral bundle and pol (s's own policy
+// writeTrustSet writes s's root, collateral bundle and pol (s's own policy
 // when nil) to a new directory.
-func writeTrust(t *testing.T, s *cvmtest.Server, pol *policy.Policy) trust {
+func writeTrustSet(t *testing.T, s *cvmtest.Server, pol *policy.Policy) trustSet {
 	t.Helper()
 	if pol == nil {
 		pol = s.Policy()
@@ -34,7 +34,7 @@ func writeTrust(t *testing.T, s *cvmtest.Server, pol *policy.Policy) trust {
 	require.NoError(t, err)
 	polData, err := pol.Marshal()
 	require.NoError(t, err)
-	tr := trust{dir: dir, root: filepath.Join(dir, "root.pem"), collateral: filepath.Join(dir, "collateral.json"), policy: filepath.Join(dir, "policy.yaml")}
+	tr := trustSet{dir: dir, root: filepath.Join(dir, "root.pem"), collateral: filepath.Join(dir, "collateral.json"), policy: filepath.Join(dir, "policy.yaml")}
 	require.NoError(t, os.WriteFile(tr.root, s.PKI().RootPEM, 0o600))
 	require.NoError(t, os.WriteFile(tr.collateral, bundle, 0o600))
 	require.NoError(t, os.WriteFile(tr.policy, polData, 0o600))

@@ -12,6 +12,7 @@
 //	cvmgate policy hash-compose FILE
 //	cvmgate collateral fetch --quote FILE [--pccs URL] --out FILE
 //	cvmgate demo
+//	cvmgate simulate [--listen ADDR] [--agent ADDR] [--write-trust DIR] [--attack NAME]
 //	cvmgate version | completion SHELL | help [COMMAND]
 //
 // Exit status, for every command: 0 accepted (or done); 1 the evidence was

@@ -34,7 +34,7 @@ func writeFleet(t *testing.T, pol string, cvms ...string) string {
 func TestMonitorCommandRefusesBadInput(t *testing.T) {
 	s := cvmtest.NewServer(nil)
 	t.Cleanup(s.Close)
-	tr := writeTrust(t, s, nil)
+	tr := writeTrustSet(t, s, nil)
 	fleet := writeFleet(t, tr.policy, "a="+s.URL)
 	bad := writeFile(t, "bad.yaml", []byte("version: 1\ncvms: [{name: a, url: 'http://a', policy: p}]\n"))
 	tests := []struct {
@@ -71,9 +71,9 @@ func TestMonitorCommandRefusesBadInput(t *testing.T) {
 func TestMonitorCommandOnce(t *testing.T) {
 	good := cvmtest.NewServer(nil)
 	t.Cleanup(good.Close)
-	bad := cvmtest.NewServer(nil, cvmtest.WithComposeFile([]byte(otherCompose)))
+	bad := cvmtest.NewServer(nil, cvmtest.WithComposeFile([]byte(changedCompose)))
 	t.Cleanup(bad.Close)
-	tr := writeTrust(t, good, nil)
+	tr := writeTrustSet(t, good, nil)
 	unreachable := "https://" + strings.TrimPrefix(closedURL(t), "http://")
 	doc := readJSONDoc(t)
 
@@ -122,7 +122,7 @@ func TestMonitorCommandOnce(t *testing.T) {
 func TestMonitorCommandStops(t *testing.T) {
 	s := cvmtest.NewServer(nil)
 	t.Cleanup(s.Close)
-	tr := writeTrust(t, s, nil)
+	tr := writeTrustSet(t, s, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stderr syncBuffer

@@ -214,7 +214,7 @@ func (w *webhookReceiver) Texts() []string {
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a
-// logger.
+// logger or a process and a test's reads.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

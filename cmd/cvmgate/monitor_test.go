@@ -19,9 +19,11 @@ import (
 	"github.com/cvmgate/cvmgate/verify"
 )
 
-// otherCompose is an app compose another than cvmtest's default: another
-// image digest, so a CVM running it breaks app.compose_hashes.
-var otherCompose = strings.Replace(cvmtest.DefaultCompose, "0001", "0bad", 1)
+// changedCompose is an app compose other than cvmtest's default: another
+// image digest, so a CVM running it breaks app.compose_hashes. (The
+// simulator's otherCompose is the same, but builds without the simulator
+// leave it out, and these tests run there too.)
+var changedCompose = strings.Replace(cvmtest.DefaultCompose, "0001", "0bad", 1)
 
 // checkEvent is one recorded check.
 type checkEvent struct {
@@ -51,7 +53,7 @@ func newMonitorFixture(t *testing.T, edit ...func(*monitorOptions)) *monitorFixt
 		logs:   &syncBuffer{},
 		hook:   newWebhookReceiver(t),
 		good:   cvmtest.NewServer(nil),
-		bad:    cvmtest.NewServer(nil, cvmtest.WithComposeFile([]byte(otherCompose))),
+		bad:    cvmtest.NewServer(nil, cvmtest.WithComposeFile([]byte(changedCompose))),
 	}
 	t.Cleanup(f.good.Close)
 	t.Cleanup(f.bad.Close)

@@ -72,7 +72,7 @@ func (ls *logStream) waitMsg(t *testing.T, msg string) map[string]any {
 func TestProxyCommand(t *testing.T) {
 	s := cvmtest.NewServer(http.HandlerFunc(echoApp))
 	t.Cleanup(s.Close)
-	tr := writeTrust(t, s, nil)
+	tr := writeTrustSet(t, s, nil)
 	logs := newLogStream(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -105,7 +105,7 @@ func TestProxyCommand(t *testing.T) {
 func TestProxyCommandRefusesBadInput(t *testing.T) {
 	s := cvmtest.NewServer(nil)
 	t.Cleanup(s.Close)
-	tr := writeTrust(t, s, nil)
+	tr := writeTrustSet(t, s, nil)
 	badPolicy := writeFile(t, "bad.yaml", []byte("version: 1\nap: {}\n"))
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

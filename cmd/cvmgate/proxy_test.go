@@ -116,7 +116,7 @@ func TestProxyRefusesThreats(t *testing.T) {
 		status int
 	}{
 		{"changed compose", func(t *testing.T) *cvmtest.Server {
-			return newServer(t, cvmtest.WithComposeFile([]byte(otherCompose)))
+			return newServer(t, cvmtest.WithComposeFile([]byte(changedCompose)))
 		}, verify.KindPolicy, http.StatusBadGateway},
 		{"debug TD", func(t *testing.T) *cvmtest.Server { return newServer(t, cvmtest.WithDebug()) }, verify.KindPolicy, http.StatusBadGateway},
 		{"relay", func(t *testing.T) *cvmtest.Server {

@@ -5,4 +5,4 @@ package main
 // simCommands are the commands that carry test doubles (cvmtest's test PKI
 // and fake PCS) into the binary; a build with -tags cvmgate_nosim leaves
 // them out.
-var simCommands = []*command{demoCmd}
+var simCommands = []*command{demoCmd, simulateCmd}
