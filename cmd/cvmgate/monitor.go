@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cvmgate/cvmgate/remote"
 )
 
 // webhookEnv names the environment variable that holds the webhook URL
@@ -31,7 +33,7 @@ const defaultCollateralAlert = 72 * time.Hour
 var monitorCmd = &command{
 	name:     "monitor",
 	summary:  "check a fleet of CVMs on an interval: JSON logs, Prometheus metrics, webhook alerts",
-	synopsis: "--config FILE [--metrics-addr ADDR] [--webhook URL] [--once] [flags]",
+	synopsis: "--config FILE [--metrics-addr ADDR] [--webhook URL] [--remote-verifier URL] [--once] [flags]",
 	about: `Checks every CVM of the configuration file on its interval, with jitter: a fresh
 attestation through the real transport each time (nonce, quote, collateral, event log,
 compose, TLS key binding, the CVM's policy), all CVMs sharing one verifier and its
@@ -46,6 +48,11 @@ With --webhook (or $` + webhookEnv + `), an alert is posted as Slack-compatible 
 {"text": "..."}, when a CVM goes from passing to failing (a CVM failing at its first
 check counts), when it passes again, and once per collateral when the collateral a CVM
 was verified with reaches its nextUpdate within --collateral-alert.
+
+With --remote-verifier, each quote is also sent to a hosted verifier (Phala Cloud's,
+or any service of its API) for a second opinion: local verification decides, the log
+line says whether the two agree, and a disagreement fails the check with kind
+remote_disagreement. A remote verifier that does not answer changes nothing.
 
 SIGHUP reloads the configuration: an invalid one is logged and the running one stays.
 SIGINT and SIGTERM stop the monitor cleanly (exit status 0).
@@ -87,6 +94,7 @@ type monitorRun struct {
 	webhook         string
 	collateralAlert time.Duration
 	once            bool
+	remoteVerifier  string
 }
 
 // monitorFlags registers the flags of "monitor".
@@ -96,6 +104,7 @@ func monitorFlags(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&r.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (such as 127.0.0.1:9464); none without it")
 	fs.StringVar(&r.webhook, "webhook", "", "post alerts to the webhook at `URL` (Slack-compatible JSON); default $"+webhookEnv)
 	fs.DurationVar(&r.collateralAlert, "collateral-alert", defaultCollateralAlert, "alert when the collateral a CVM was verified with expires within `DURATION`; 0 for never")
+	fs.StringVar(&r.remoteVerifier, "remote-verifier", "", "also ask the hosted verifier at `URL` about each quote, as a second opinion (Phala Cloud's: "+remote.PhalaURL+"); a disagreement fails the check (remote_disagreement), no answer changes nothing")
 	fs.BoolVar(&r.once, "once", false, "check every CVM once, at once, and exit: 0 all passed, 1 one was refused, 3 one could not be verified")
 	r.daemon.register(fs)
 	return r.run
@@ -125,6 +134,11 @@ func (r *monitorRun) run(ctx context.Context, e *env, _ []string) error {
 	if !r.once {
 		if opts.alerts, err = r.alerter(e); err != nil {
 			return err
+		}
+	}
+	if r.remoteVerifier != "" {
+		if opts.remote, err = remote.New(r.remoteVerifier, remote.Options{Timeout: r.daemon.src.timeout}); err != nil {
+			return usagef("--remote-verifier: %w", err)
 		}
 	}
 	m := newMonitor(opts)

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cvmgate/cvmgate/remote"
+	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
+	"github.com/cvmgate/cvmgate/wire"
 )
 
 // checkStatus is where a CVM stands after its last check.
@@ -58,7 +61,16 @@ type checkResult struct {
 	err error
 	// verdictExpires is when the verdict of a pass lapses.
 	verdictExpires time.Time
+	// remote is how the remote verifier's verdict compared with the local
+	// one ("" without --remote-verifier, remoteUnavailable when it gave
+	// none), and remoteErr why it gave none.
+	remote    string
+	remoteErr error
 }
+
+// remoteUnavailable is the remote outcome of a check the remote verifier
+// gave no verdict for.
+const remoteUnavailable = "unavailable"
 
 // result names r for logs and metrics.
 func (r checkResult) result() string {
@@ -90,12 +102,47 @@ func (m *monitor) check(ctx context.Context, t *target) (checkResult, []alert, b
 		return checkResult{}, nil, false
 	}
 	r := checkResult{at: m.clock.Now(), duration: time.Since(start), report: a.Report, err: err}
-	if err == nil {
+	if m.remote != nil {
+		if !m.secondOpinion(ctx, a, &r) {
+			return checkResult{}, nil, false
+		}
+	}
+	if r.err == nil {
 		r.verdictExpires = verdictExpiry(a.Report, t)
 	}
 	alerts := m.record(t, r)
 	m.logCheck(t, r)
 	return r, alerts, true
+}
+
+// secondOpinion asks the remote verifier about the quote of a, when
+// local verification got one, and records in r how the two compare. A
+// disagreement becomes the check's error (verify.KindRemoteDisagreement):
+// the check fails rather than guess which verifier is wrong. A remote
+// verifier that gives no verdict changes nothing: local verification
+// decides. It reports false when ctx ended meanwhile.
+func (m *monitor) secondOpinion(ctx context.Context, a transport.Attestation, r *checkResult) bool {
+	if a.Report == nil || a.AttestationDocument == nil {
+		return true // no quote was verified: nothing to compare
+	}
+	att, err := wire.ParseAttestation(a.AttestationDocument)
+	if err != nil || len(att.Quote) == 0 {
+		return true
+	}
+	v, err := m.remote.Verify(ctx, att.Quote)
+	if ctx.Err() != nil {
+		return false
+	}
+	if err != nil {
+		r.remote, r.remoteErr = remoteUnavailable, err
+		return true
+	}
+	agreement, disagreement := remote.Compare(a.Report, v)
+	r.remote = string(agreement)
+	if disagreement != nil {
+		r.err = disagreement
+	}
+	return true
 }
 
 // checkAndAlert checks t and delivers the alerts the result raises.
@@ -129,6 +176,9 @@ func verdictExpiry(r *verify.Report, t *target) time.Time {
 func (m *monitor) record(t *target, r checkResult) []alert {
 	m.metrics.duration.WithLabelValues(t.Name).Observe(r.duration.Seconds())
 	m.metrics.checks.WithLabelValues(t.Name, r.result()).Inc()
+	if r.remote != "" {
+		m.metrics.remote.WithLabelValues(t.Name, r.remote).Inc()
+	}
 	if r.err != nil {
 		m.metrics.failures.WithLabelValues(t.Name, r.kind()).Inc()
 	}
@@ -203,6 +253,12 @@ func (m *monitor) logCheck(t *target, r checkResult) {
 		if !rep.CollateralNextUpdate.IsZero() {
 			attrs = append(attrs, slog.Time("collateral_next_update", rep.CollateralNextUpdate.UTC()))
 		}
+	}
+	if r.remote != "" {
+		attrs = append(attrs, slog.String("remote", r.remote))
+	}
+	if r.remoteErr != nil {
+		attrs = append(attrs, slog.String("remote_error", r.remoteErr.Error()))
 	}
 	level := slog.LevelInfo
 	if r.err == nil {

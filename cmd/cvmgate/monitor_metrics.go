@@ -23,6 +23,7 @@ type monitorMetrics struct {
 	failures *prometheus.CounterVec
 	alerts   *prometheus.CounterVec
 	reloads  *prometheus.CounterVec
+	remote   *prometheus.CounterVec
 }
 
 // newMonitorMetrics registers the metrics of m.
@@ -46,6 +47,10 @@ func newMonitorMetrics(m *monitor) *monitorMetrics {
 			Name: metricsNamespace + "alerts_total",
 			Help: "Webhook alerts by event (fail, recover, collateral) and result (sent, failed).",
 		}, []string{"event", "result"}),
+		remote: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricsNamespace + "remote_verdicts_total",
+			Help: "With --remote-verifier: how the remote verifier's verdict on each quote compared with local verification (agrees, disagrees, not_compared), or unavailable.",
+		}, []string{"cvm", "agreement"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricsNamespace + "config_reloads_total",
 			Help: "Configuration reloads (SIGHUP) by result: success, or failure (the old configuration stays).",
@@ -54,7 +59,7 @@ func newMonitorMetrics(m *monitor) *monitorMetrics {
 	mm.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		mm.duration, mm.checks, mm.failures, mm.alerts, mm.reloads,
+		mm.duration, mm.checks, mm.failures, mm.alerts, mm.reloads, mm.remote,
 		stateCollector{m}, infoCollector{m},
 	)
 	return mm
@@ -65,6 +70,7 @@ func (mm *monitorMetrics) forget(name string) {
 	mm.duration.DeleteLabelValues(name)
 	mm.checks.DeletePartialMatch(prometheus.Labels{"cvm": name})
 	mm.failures.DeletePartialMatch(prometheus.Labels{"cvm": name})
+	mm.remote.DeletePartialMatch(prometheus.Labels{"cvm": name})
 }
 
 // Descriptions of the state metrics.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cvmgate/cvmgate/remote"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
 )
@@ -26,6 +27,8 @@ type monitor struct {
 	metrics  *monitorMetrics
 	// alerts delivers alerts; nil sends none.
 	alerts alerter
+	// remote, if set, gives a second opinion on every quote.
+	remote *remote.Client
 	// collateralAlert is how long ahead of the collateral's nextUpdate
 	// to alert; zero never alerts.
 	collateralAlert time.Duration
@@ -48,6 +51,7 @@ type monitorOptions struct {
 	verifier         *verify.Verifier
 	log              *slog.Logger
 	alerts           alerter
+	remote           *remote.Client
 	collateralAlert  time.Duration
 	timeout          time.Duration
 	transportOptions []transport.Option
@@ -57,7 +61,7 @@ type monitorOptions struct {
 // newMonitor returns a monitor with its metrics registered.
 func newMonitor(o monitorOptions) *monitor {
 	m := &monitor{
-		clock: o.clock, rand: o.rand, verifier: o.verifier, log: o.log, alerts: o.alerts,
+		clock: o.clock, rand: o.rand, verifier: o.verifier, log: o.log, alerts: o.alerts, remote: o.remote,
 		collateralAlert: o.collateralAlert, timeout: o.timeout,
 		transportOptions: o.transportOptions, checked: o.checked,
 		states: map[string]*cvmState{},

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/policy"
+	"github.com/cvmgate/cvmgate/remote"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
 )
@@ -350,4 +355,60 @@ func TestMonitorOnce(t *testing.T) {
 		})
 	}
 	assert.Empty(t, f.hook.Texts(), "--once sends no alert")
+}
+
+// TestMonitorRemoteVerifier: with a remote verifier, local verification
+// decides, the log and metrics say how the remote verdict compared, and a
+// disagreement fails the check (and alerts) with its own kind.
+func TestMonitorRemoteVerifier(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		answer    string
+		bad       bool // check the CVM running another compose
+		agreement string
+		kind      string // "" for a pass
+	}{
+		{"agrees", http.StatusOK, `{"success": true, "quote": {"verified": true}}`, false, "agrees", ""},
+		{"disagrees", http.StatusBadRequest, `{"detail": "Quote verification failed"}`, false, "disagrees", "remote_disagreement"},
+		{"no answer", http.StatusServiceUnavailable, `{"detail": "down"}`, false, "unavailable", ""},
+		{"policy is not its business", http.StatusOK, `{"quote": {"verified": true}}`, true, "agrees", "policy"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var quotes atomic.Int64
+			fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				quotes.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.answer)
+			}))
+			t.Cleanup(fake.Close)
+			client, err := remote.New(fake.URL, remote.Options{})
+			require.NoError(t, err)
+			f := newMonitorFixture(t, func(o *monitorOptions) { o.remote = client })
+			url := f.good.URL
+			if tc.bad {
+				url = f.bad.URL
+			}
+			f.start(t, f.config(t, f.cvm("api", url)), nil)
+			ev := f.next(t)
+			assert.Equal(t, int64(1), quotes.Load())
+			assert.Equal(t, tc.agreement, ev.r.remote)
+			assert.Equal(t, 1.0, counterValue(t, f.m, "cvmgate_monitor_remote_verdicts_total", tc.agreement, "api"))
+			line := jsonLines(t, f.logs.String())[0]
+			assert.Equal(t, tc.agreement, line["remote"])
+			if tc.kind == "" {
+				require.NoError(t, ev.r.err)
+				assert.Empty(t, f.hook.Texts())
+			} else {
+				assert.Equal(t, tc.kind, ev.r.kind())
+				require.Len(t, f.hook.Texts(), 1)
+				assert.Contains(t, f.hook.Texts()[0], tc.kind)
+			}
+			if tc.agreement == "unavailable" {
+				assert.Contains(t, line["remote_error"], "HTTP 503")
+			}
+		})
+	}
 }
