@@ -120,9 +120,9 @@ func (m *monitor) run(ctx context.Context, cfg *monitorConfig, reload <-chan str
 				continue
 			}
 			gen.stop()
-			gen = m.launch(ctx, next, nextTargets)
 			m.metrics.reloads.WithLabelValues("success").Inc()
 			m.log.Info("config reloaded", slog.Int("cvms", len(next.CVMs)))
+			gen = m.launch(ctx, next, nextTargets)
 		}
 	}
 }
