@@ -194,9 +194,9 @@ func TestCIWorkflowVerifyStep(t *testing.T) {
 	}
 	script := readWorkflow(t).stepRun(t, "Verify the CVM")
 	tests := []struct {
-		name   string
-		event  string
-		codes  []int
+		name    string
+		event   string
+		codes   []int
 		status  int
 		calls   int
 		out     []string
