@@ -82,7 +82,6 @@ const (
 // opinion refuses rather than guess which.
 const KindRemoteDisagreement Kind = "remote_disagreement"
 
-
 // Kinds of failures that leave no verdict, and of caller errors.
 const (
 	// KindUnreachable: the CVM could not be reached, or did not answer in
