@@ -85,7 +85,7 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 		if !collateralVerified(report, verr) {
 			return verr
 		}
-		bundle, err := rec.got.MarshalBundle()
+		bundle, err := rec.collateral().MarshalBundle()
 		if err != nil {
 			return usageError{err}
 		}
@@ -97,21 +97,6 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 		}
 		return nil
 	}
-}
-
-// recordingSource keeps the last collateral its source fetched.
-type recordingSource struct {
-	collateral.Source
-	got *collateral.Collateral
-}
-
-// Fetch implements collateral.Source.
-func (r *recordingSource) Fetch(ctx context.Context, req collateral.Request) (*collateral.Collateral, error) {
-	c, err := r.Source.Fetch(ctx, req)
-	if err == nil {
-		r.got = c
-	}
-	return c, err
 }
 
 // collateralVerified reports whether the collateral check passed, whatever

@@ -9,12 +9,13 @@ var groups = []group{
 }
 
 // commandTable is every command, in the order help lists them. Commands
-// that need the attested transport (verify URL, monitor, proxy, simulate)
-// join it here as they are built.
+// that need the attested transport (monitor, proxy) join it here as they
+// are built; the simulator's are in simCommands.
 var commandTable []*command
 
 func init() {
 	commandTable = []*command{
+		verifyCmd,
 		quoteVerifyCmd, quoteDecodeCmd,
 		evidenceVerifyCmd,
 		policyInitCmd, policyCheckCmd, policyHashComposeCmd,

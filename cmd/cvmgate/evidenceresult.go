@@ -26,9 +26,62 @@ type evidenceResult struct {
 	Events           []eventlog.Event      `json:"events"`
 	PolicyViolations []violationJSON       `json:"policy_violations"`
 	Compose          []composeServiceJSON  `json:"compose_services"`
+	// Policy is the policy file the evidence was judged by; nil when no
+	// policy was checked (--no-policy, or none given).
+	Policy *string `json:"policy"`
 
 	// dstack is the evidence the report holds, for the human report.
 	dstack *verify.Dstack
+	// policyNote says which policy judged the evidence (setPolicy).
+	policyNote string
+}
+
+// setPolicy records which policy judged the evidence: file (--policy),
+// none at all (--no-policy, where accept says what the accept flags
+// judged), or none given, a refusal.
+func (r *evidenceResult) setPolicy(file string, noPolicy bool, accept string) {
+	switch {
+	case file != "":
+		r.Policy = &file
+		r.policyNote = file
+	case noPolicy:
+		r.policyNote = "NOT CHECKED (--no-policy): any app whose evidence verifies is accepted"
+		if accept != "" {
+			r.policyNote += "; " + accept
+		}
+	default:
+		r.policyNote = "NONE GIVEN: refused, as nothing is accepted that no policy allowed; pass --policy FILE or --no-policy"
+	}
+}
+
+// writePolicyLine prints which policy judged the evidence, and for a
+// policy file what became of its check.
+func (r *evidenceResult) writePolicyLine(w io.Writer) {
+	if r.policyNote == "" {
+		return
+	}
+	note := r.policyNote
+	if r.Policy != nil {
+		switch c := r.checkResult(verify.CheckPolicy); c.Outcome {
+		case verify.Passed:
+			note += ": accepted"
+		case verify.Failed:
+			note += ": REFUSED"
+		default:
+			note += ": not reached"
+		}
+	}
+	fmt.Fprintf(w, "policy        %s\n", note)
+}
+
+// checkResult returns what became of check n.
+func (r *result) checkResult(n verify.CheckName) verify.CheckResult {
+	for _, c := range r.Checks {
+		if c.Name == n {
+			return c
+		}
+	}
+	return verify.CheckResult{Name: n, Outcome: verify.Skipped}
 }
 
 // composeServiceJSON is one entry of "compose_services".
@@ -114,6 +167,7 @@ func (r *evidenceResult) writeHuman(w io.Writer) error {
 	for _, v := range r.PolicyViolations {
 		fmt.Fprintf(w, "violation: %s: expected %s, found %s\n", v.Rule, v.Expected, v.Found)
 	}
+	r.writePolicyLine(w)
 	if err := r.writeChecks(w); err != nil {
 		return err
 	}

@@ -182,6 +182,7 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 		if in.malformed != nil {
 			res = &evidenceResult{result: unreadResult(in.malformed, verify.CheckNames(), in.at)}
 			res.fillEvidence(nil)
+			res.setPolicy(policyFile, noPolicy, "")
 		} else {
 			ctx, cancel := sf.withTimeout(ctx)
 			defer cancel()
@@ -192,6 +193,9 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 			res = newEvidenceResult(in.ev.Attestation.Quote, report, verr, in.at)
 			if verr == nil {
 				res.note(verify.CheckPolicy, describe(report))
+				res.setPolicy(policyFile, noPolicy, describe(report))
+			} else {
+				res.setPolicy(policyFile, noPolicy, "")
 			}
 			if in.binding == nil {
 				res.note(verify.CheckChannelBinding, "no --nonce")

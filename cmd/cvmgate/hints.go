@@ -52,6 +52,7 @@ var kindHints = map[verify.Kind]string{
 	verify.KindMalformedEvidence:     "the CVM's attestation or info document is malformed: it is refused as the CVM's answer, not read as a usage error; fetch it again from the CVM",
 	verify.KindEventLogMalformed:     "the CVM's event log is malformed: it is refused; a CVM serving it is broken or hostile",
 	verify.KindMalformedQuote:        "the quote is malformed: expected raw bytes, hex, base64, or JSON with a hex \"quote\" field",
+	verify.KindRemoteDisagreement:    "the remote verifier refuses a quote local verification found genuine: one of the two is wrong or out of date; a simulator's quotes (--trust-root) are always refused remotely, as it trusts only Intel's root. Compare its collateral with yours, and do not trust this CVM until the two agree",
 }
 
 // hint returns what to do next after err, or "".

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,6 +164,19 @@ func TestJSONMatchesDocs(t *testing.T) {
 		evidenceDoc[k] = v
 	}
 	doc["evidence-result"] = evidenceDoc
+	liveDoc := map[string]docField{}
+	for k, v := range evidenceDoc {
+		liveDoc[k] = v
+	}
+	for k, v := range doc["live"] {
+		liveDoc[k] = v
+	}
+	doc["live-result"] = liveDoc
+	live := newLiveCVM(t)
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"quote":{"verified":true},"checksum":"ab"}`))
+	}))
+	t.Cleanup(fake.Close)
 
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
 	out := newOutOfDate(t)
@@ -186,6 +201,9 @@ func TestJSONMatchesDocs(t *testing.T) {
 		{"evidence accepted", "evidence-result", evidence("--info", info, "--no-policy", "--nonce", nonce), exitOK},
 		{"evidence refused by a policy", "evidence-result", evidence("--info", info, "--policy", otherApp, "--nonce", nonce), exitRefused},
 		{"evidence malformed", "evidence-result", append([]string{"evidence", "verify", "--attestation", s.quoteHex, "--json", "--no-policy"}, trust...), exitRefused},
+		{"verify accepted", "live-result", live.args("--policy", live.policy, "--remote-verifier", fake.URL, "--save-evidence", t.TempDir(), "--json"), exitOK},
+		{"verify refused", "live-result", live.args("--json"), exitRefused},
+		{"verify without a verdict", "live-result", []string{"verify", "https" + strings.TrimPrefix(closedURL(t), "http"), "--no-policy", "--json"}, exitNoVerdict},
 		{"quote decode", "decode", []string{"quote", "decode", "--quote", s.quoteHex}, exitOK},
 		{"policy check", "policy-check", []string{"policy", "check", "--json", otherApp}, exitOK},
 		{"hash-compose", "hash-compose", []string{"policy", "hash-compose", "--json", writeFile(t, "c.json", []byte(`{"a":1}`))}, exitOK},

@@ -1,9 +1,11 @@
-// Command cvmgate verifies Intel TDX quotes and the evidence of dstack
-// confidential VMs, fetches collateral for offline use, and writes and
-// checks the policies that say which CVMs a caller accepts.
+// Command cvmgate verifies live dstack confidential VMs, Intel TDX quotes
+// and the evidence of dstack CVMs, fetches collateral for offline use,
+// writes and checks the policies that say which CVMs a caller accepts,
+// and simulates CVMs (honest or attacking) for development and CI.
 //
 // Usage:
 //
+//	cvmgate verify URL (--policy FILE | --no-policy) [--remote-verifier URL] [--save-evidence DIR] [--json]
 //	cvmgate quote verify --quote FILE [--collateral FILE | --pccs URL] [--at TIME] [--json]
 //	cvmgate quote decode --quote FILE
 //	cvmgate evidence verify --attestation FILE [--info FILE] (--policy FILE | --no-policy) [--json]

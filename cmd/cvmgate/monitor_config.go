@@ -290,7 +290,7 @@ func (cfg *monitorConfig) validate() error {
 		} else {
 			names[c.Name] = i
 		}
-		if err := checkCVMURL(c.URL); err != nil {
+		if err := checkMonitoredURL(c.URL); err != nil {
 			add(at+".url", "an https:// URL with a host and no credentials, query or fragment", quoteShort(c.URL))
 		}
 		if c.Policy == "" {
@@ -314,10 +314,10 @@ func (cfg *monitorConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// checkCVMURL checks that raw is an https URL with a host, and nothing
+// checkMonitoredURL checks that raw is an https URL with a host, and nothing
 // that would leak (credentials) or that the monitor would ignore (query,
 // fragment).
-func checkCVMURL(raw string) error {
+func checkMonitoredURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:

@@ -151,14 +151,3 @@ func TestUsageErrors(t *testing.T) {
 	code, _, stderr := runCLI(t, "evidence", "verify", "--attestation", att, "--no-collateral", "--no-policy", "--trust-root", s.rootPEM, "--nonce", "0X01"+strings.Repeat("00", 31))
 	assert.Equal(t, exitOK, code, "the same attestation with a good nonce verifies: %s", stderr)
 }
-
-func TestDemo(t *testing.T) {
-	code, stdout, stderr := runCLI(t, "demo")
-	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	assert.Contains(t, stdout, "VERIFIED")
-	assert.Contains(t, stdout, "REFUSED, kind quote_signature")
-	assert.Contains(t, stdout, "policy: accepted")
-	for _, kind := range []string{"compose_mismatch", "event_digest_mismatch", "stale_nonce", "key_binding"} {
-		assert.Contains(t, stdout, "kind "+kind+"\n")
-	}
-}

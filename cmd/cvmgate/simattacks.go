@@ -20,15 +20,16 @@ type attack struct {
 	name string
 	// title names the threat in one line of the demo.
 	title string
-	// does says what the simulated CVM (or the relay) does.
-	does string
+	// does says what the simulated CVM (or the relay) does; why, in a
+	// few words, how a verifier sees through it.
+	does, why string
 	// kind is the verify.Kind of the refusal; rule, for a policy
 	// refusal, the policy rule broken.
 	kind verify.Kind
 	rule string
-	// options are the server options that make the threat; nil for the
-	// relay, which runs in front of an honest CVM.
-	options func() ([]cvmtest.Option, error)
+	// options are the server options that make the threat against the
+	// honest app; nil for the relay, which runs in front of an honest CVM.
+	options func(honest cvmtest.App) ([]cvmtest.Option, error)
 	// relay runs a man in the middle in front of an honest CVM.
 	relay bool
 	// prime makes the CVM quote once before any client comes, so that
@@ -39,47 +40,83 @@ type attack struct {
 // attacks are the threats, in the order the demo shows them: the four
 // every reader knows first.
 var attacks = []*attack{
-	{name: "relay", title: "relay (man in the middle)", kind: verify.KindKeyBinding, relay: true,
-		does: "a relay with its own TLS key forwards every request, the attestation included, to an honest CVM"},
-	{name: "replay", title: "replayed quote", kind: verify.KindStaleNonce, prime: true,
+	{
+		name: "relay", title: "relay (man in the middle)", kind: verify.KindKeyBinding, relay: true,
+		does: "a relay with its own TLS key forwards every request, the attestation included, to an honest CVM",
+		why:  "the quote names the CVM's TLS key, not the relay's",
+	},
+	{
+		name: "replay", title: "replayed quote", kind: verify.KindStaleNonce, prime: true,
 		does:    "the CVM answers every attestation with one old quote, made for another nonce",
-		options: constOptions(cvmtest.WithReplay())},
-	{name: "compose", title: "changed compose (code substitution)", kind: verify.KindPolicy, rule: "app.compose_hashes",
-		does:    "the CVM runs another app-compose.json (another image) than the policy allows",
-		options: constOptions(cvmtest.WithComposeFile([]byte(otherCompose)))},
-	{name: "debug", title: "debug TD", kind: verify.KindPolicy, rule: "tcb.allow_debug",
+		why:     "the quote carries an old nonce, not ours",
+		options: constOptions(cvmtest.WithReplay()),
+	},
+	{
+		name: "compose", title: "changed compose", kind: verify.KindPolicy, rule: "app.compose_hashes",
+		does:    "the CVM runs another app-compose.json (another image) under the same app id",
+		why:     "code substitution: a compose hash the policy does not list",
+		options: composeOptions,
+	},
+	{
+		name: "debug", title: "debug TD", kind: verify.KindPolicy, rule: "tcb.allow_debug",
 		does:    "the TD runs with the DEBUG attribute: the host can read and change its memory",
-		options: constOptions(cvmtest.WithDebug())},
-	{name: "forged-event", title: "forged event log", kind: verify.KindRTMRMismatch,
+		why:     "the TD's DEBUG attribute is set",
+		options: constOptions(cvmtest.WithDebug()),
+	},
+	{
+		name: "forged-event", title: "forged event log", kind: verify.KindRTMRMismatch,
 		does:    "the event log claims another compose hash than the one measured into RTMR3",
-		options: constOptions(cvmtest.WithTamperedEventLog(forgeComposeEvent))},
-	{name: "unbound", title: "TLS key not bound", kind: verify.KindKeyBinding,
+		why:     "the event log does not replay to the quote's RTMR3",
+		options: constOptions(cvmtest.WithTamperedEventLog(forgeComposeEvent)),
+	},
+	{
+		name: "unbound", title: "TLS key not bound", kind: verify.KindKeyBinding,
 		does:    "the CVM quotes the nonce alone, not its TLS key (a seed-style server)",
-		options: constOptions(cvmtest.WithoutKeyBinding())},
-	{name: "outofdate", title: "out-of-date platform", kind: verify.KindPolicy, rule: "tcb.accept",
+		why:     "the quote names no TLS key",
+		options: constOptions(cvmtest.WithoutKeyBinding()),
+	},
+	{
+		name: "outofdate", title: "out-of-date platform", kind: verify.KindPolicy, rule: "tcb.accept",
 		does:    "the platform's TCB is OutOfDate: microcode or TDX module not patched",
-		options: constOptions(cvmtest.WithTCBStatus(string(verify.StatusOutOfDate)))},
-	{name: "revoked", title: "revoked platform", kind: verify.KindRevoked,
-		does: "Intel's CRL revokes the platform's PCK certificate", options: revokedOptions},
-	{name: "expired-collateral", title: "expired collateral", kind: verify.KindCollateralExpired,
+		why:     "TCB status OutOfDate; the policy accepts UpToDate",
+		options: constOptions(cvmtest.WithTCBStatus(string(verify.StatusOutOfDate))),
+	},
+	{
+		name: "revoked", title: "revoked platform", kind: verify.KindRevoked,
+		does:    "Intel's CRL revokes the platform's PCK certificate",
+		why:     "Intel's CRL lists the platform's PCK certificate",
+		options: revokedOptions,
+	},
+	{
+		name: "expired-collateral", title: "expired collateral", kind: verify.KindCollateralExpired,
 		does:    "the collateral (TCB info, QE identity, CRLs) expired an hour ago",
-		options: constOptions(cvmtest.WithExpiredCollateral())},
+		why:     "TCB info, QE identity, CRLs past their next update",
+		options: constOptions(cvmtest.WithExpiredCollateral()),
+	},
 }
 
-// otherCompose is the app compose of the compose attack: the default one
-// with another image digest.
-var otherCompose = strings.Replace(cvmtest.DefaultCompose, "0001", "0bad", 1)
+// composeOptions run another compose than the honest app's under its app
+// id, as an upgrade of the app would: the default compose with another
+// image digest, or any other compose a trailing newline.
+func composeOptions(honest cvmtest.App) ([]cvmtest.Option, error) {
+	appID, _, _, _ := honest.Identity()
+	other := honest.ComposeText() + "\n"
+	if honest.ComposeText() == cvmtest.DefaultCompose {
+		other = strings.Replace(cvmtest.DefaultCompose, "0001\\n", "0bad\\n", 1)
+	}
+	return []cvmtest.Option{cvmtest.WithApp(cvmtest.App{Compose: other, AppID: appID})}, nil
+}
 
-// constOptions returns options that do not change between runs.
-func constOptions(opts ...cvmtest.Option) func() ([]cvmtest.Option, error) {
-	return func() ([]cvmtest.Option, error) { return opts, nil }
+// constOptions returns options that do not depend on the honest app.
+func constOptions(opts ...cvmtest.Option) func(cvmtest.App) ([]cvmtest.Option, error) {
+	return func(cvmtest.App) ([]cvmtest.Option, error) { return opts, nil }
 }
 
 // revokedOptions signs with a PKI of the default seed (the same root)
 // whose PCK certificate is on the PCK CRL. It is a PKI of its own, so
 // that the default PKI, shared by every server of the process, stays
 // unrevoked.
-func revokedOptions() ([]cvmtest.Option, error) {
+func revokedOptions(cvmtest.App) ([]cvmtest.Option, error) {
 	p, err := cvmtest.NewPKI(cvmtest.PKIOptions{})
 	if err != nil {
 		return nil, err

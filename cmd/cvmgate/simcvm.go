@@ -48,18 +48,18 @@ type simCVM struct {
 // startSim starts the simulated CVM o asks for. Its app answers every
 // path but the protocol's with a small JSON body (simApp).
 func startSim(ctx context.Context, o simOptions) (*simCVM, error) {
-	var honest []cvmtest.Option
+	var app cvmtest.App
 	if o.compose != nil {
-		honest = append(honest, cvmtest.WithComposeFile(o.compose))
+		app.Compose = string(o.compose)
 	}
-	pol, err := cvmtest.PolicyFor(honest...)
+	pol, err := cvmtest.PolicyFor(cvmtest.WithApp(app))
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]cvmtest.Option(nil), honest...)
+	opts := []cvmtest.Option{cvmtest.WithApp(app)}
 	a := o.attack
 	if a != nil && a.options != nil {
-		threat, err := a.options()
+		threat, err := a.options(app)
 		if err != nil {
 			return nil, err
 		}

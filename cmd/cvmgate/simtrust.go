@@ -62,8 +62,3 @@ func writeTrust(dir string, s *simCVM, pccsURL string) error {
 	}
 	return nil
 }
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

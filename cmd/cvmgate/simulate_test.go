@@ -61,7 +61,7 @@ func TestSimulateAgent(t *testing.T) {
 			}
 			env, err := os.ReadFile(p.path(trustEnvFile))
 			require.NoError(t, err)
-			assert.Contains(t, string(env), "export DSTACK_SIMULATOR_ENDPOINT='"+p.Agent+"'\n")
+			assert.Contains(t, string(env), "export DSTACK_SIMULATOR_ENDPOINT="+p.Agent+"\n")
 
 			for _, file := range agentfixture.Files(t, agentFixtures) {
 				t.Run(agentfixture.Name(file), func(t *testing.T) {
@@ -117,8 +117,8 @@ func TestSimulateTrust(t *testing.T) {
 
 	env, err := os.ReadFile(p.path(trustEnvFile))
 	require.NoError(t, err)
-	assert.Contains(t, string(env), "export CVMGATE_SIM_URL='"+p.URL+"'\n")
-	assert.Contains(t, string(env), "export "+pccsEnv+"='"+p.PCCS+"'\n")
+	assert.Contains(t, string(env), "export CVMGATE_SIM_URL="+p.URL+"\n")
+	assert.Contains(t, string(env), "export "+pccsEnv+"="+p.PCCS+"\n")
 	assert.NotContains(t, string(env), "DSTACK_SIMULATOR_ENDPOINT", "no --agent")
 
 	pem, err := os.ReadFile(p.path(trustTLSCAFile))
