@@ -5,8 +5,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/cvmgate/cvmgate/verify"
 )
 
 // metricsNamespace prefixes every metric of the monitor.
@@ -82,21 +80,12 @@ var (
 	lastSuccessDesc = prometheus.NewDesc(metricsNamespace+"last_success_timestamp_seconds",
 		"When the CVM last passed a check (unix seconds); absent until it has.", []string{"cvm"}, nil)
 	tcbStatusDesc = prometheus.NewDesc(metricsNamespace+"tcb_status",
-		"1 for the TCB status the CVM's platform was last rated, 0 for the others.", []string{"cvm", "status"}, nil)
+		"1, with the TCB status the CVM's platform was last rated as the status label (one series per CVM: select {status!=\"UpToDate\"}).", []string{"cvm", "status"}, nil)
 	collateralExpiryDesc = prometheus.NewDesc(metricsNamespace+"collateral_expiry_seconds",
 		"Seconds until the collateral (TCB info, QE identity, CRLs) the CVM was last verified with reaches its nextUpdate; negative once it has.", []string{"cvm"}, nil)
 	verdictExpiryDesc = prometheus.NewDesc(metricsNamespace+"verdict_expiry_seconds",
 		"Seconds until the CVM's current verdict lapses (the earliest of the report's valid_until and the policy's attestation.max_age); absent while the CVM fails.", []string{"cvm"}, nil)
 )
-
-// tcbStatuses are the values of the status label of tcb_status.
-var tcbStatuses = func() []verify.TCBStatus {
-	s := slices.Clone(verify.Statuses())
-	if !slices.Contains(s, verify.StatusUnknown) {
-		s = append(s, verify.StatusUnknown)
-	}
-	return s
-}()
 
 // stateCollector exposes what each CVM's last check left.
 type stateCollector struct{ m *monitor }
@@ -128,13 +117,7 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(lastSuccessDesc, unixSeconds(s.lastSuccess), s.name)
 		}
 		if s.tcbStatus != "" {
-			for _, st := range tcbStatuses {
-				v := 0.0
-				if st == s.tcbStatus {
-					v = 1
-				}
-				gauge(tcbStatusDesc, v, s.name, string(st))
-			}
+			gauge(tcbStatusDesc, 1, s.name, string(s.tcbStatus))
 		}
 		if !s.collateralNextUpdate.IsZero() {
 			gauge(collateralExpiryDesc, s.collateralNextUpdate.Sub(now).Seconds(), s.name)
