@@ -168,3 +168,67 @@ func TestProxyWarnsBeyondLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyShutdown: on a stop, a request in progress finishes, and a
+// WebSocket tunnel is closed once the requests are done.
+func TestProxyShutdown(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	s := cvmtest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			close(started)
+			<-release
+		}
+		echoApp(w, r)
+	}))
+	t.Cleanup(s.Close)
+	up, err := url.Parse(s.URL)
+	require.NoError(t, err)
+	tr, err := transport.New(s.Policy(), s.TransportOptions()...)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	logs := newLogStream(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveProxy(ctx, ln, up, tr, slog.New(slog.NewJSONHandler(logs.w, nil)), defaultMaxBody) }()
+	front := "http://" + ln.Addr().String()
+
+	// A tunnel, open before the stop.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(waitLimit))
+	_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+	require.NoError(t, err)
+	rd := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(rd, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+
+	// A request in progress when the stop comes.
+	slow := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(front + "/slow")
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slow <- string(body)
+	}()
+	<-started
+	cancel()
+	logs.waitMsg(t, "proxy stopping")
+	close(release)
+	assert.Equal(t, "GET /slow ", <-slow, "the request in progress finished")
+
+	select {
+	case err := <-served:
+		require.NoError(t, err)
+	case <-time.After(waitLimit):
+		t.Fatal("the proxy did not stop")
+	}
+	_, err = rd.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF, "the tunnel is closed")
+}
