@@ -3,7 +3,7 @@
 # staticcheck at the version CI installs; `go run` builds it once and caches it.
 STATICCHECK ?= go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test fuzz lint
+.PHONY: test fuzz lint bench
 
 # The test command from README.md.
 test:
@@ -17,3 +17,7 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
+
+# The speed goals as ratios within one run; see scripts/bench.sh.
+bench:
+	scripts/bench.sh

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/cvmgate/cvmgate/internal/benchcpu"
 	"github.com/cvmgate/cvmgate/transport"
 )
 
@@ -27,9 +28,11 @@ func BenchmarkTransportAttested(b *testing.B) {
 	benchGet(b, client, s.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		benchGet(b, client, s.URL+"/bench")
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkTransportPlain is the same request to the same server with a
@@ -40,9 +43,11 @@ func BenchmarkTransportPlain(b *testing.B) {
 	benchGet(b, client, s.URL+"/warm")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		benchGet(b, client, s.URL+"/bench")
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkTransportFirstContact is the time to the first verified

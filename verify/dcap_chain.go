@@ -12,9 +12,8 @@ import (
 	"fmt"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/cvmgate/cvmgate/verify/collateral"
+	"github.com/cvmgate/cvmgate/verify/pck"
 )
 
 // Common names Intel gives the certificates of the DCAP PKI.
@@ -111,24 +110,49 @@ type pckChain struct {
 	leaf, intermediate, root *x509.Certificate
 	// ca names the intermediate: platform or processor.
 	ca collateral.CA
+	// key is the SHA-256 of the chain's PEM, its key in the chain memo.
+	key memoKey
+	// fmspc, pceID and deviceID are the report's platform fields, from
+	// the leaf's SGX extensions; leafSerial and caSerial the serial
+	// numbers of the leaf and the intermediate as CRLs index them. They
+	// are derived once, with the chain.
+	fmspc, pceID, deviceID string
+	leafSerial, caSerial   string
 }
 
-// verifiedCA is an intermediate CA whose signature by a trusted root has
-// been checked; it stays good while now lies in [from, until].
-type verifiedCA struct {
-	cert, root  *x509.Certificate
-	ca          collateral.CA
-	from, until time.Time
+// pckChainAt returns the quote's PEM PCK chain verified at now, with the
+// SGX extensions of its leaf. A chain verified before is taken from the
+// memo while now lies within the validity of its three certificates;
+// otherwise verifyPCKChain checks it. Revocation is checked later, on
+// every verification, against the collateral's CRLs.
+func (v *Verifier) pckChainAt(pemChain []byte, now time.Time) (*pckChain, *pck.Extensions, error) {
+	key := sha256.Sum256(pemChain)
+	if k, ok := v.chains.Get(key); ok && validAt(now, k.from, k.until) {
+		return k.chain, k.ext, nil
+	}
+	chain, err := v.verifyPCKChain(pemChain, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	chain.key = key
+	ext, err := pck.ParseExtensions(chain.leaf)
+	if err != nil {
+		return nil, nil, newError(KindCertChain, "pck certificate extensions", err)
+	}
+	ppid := sha256.Sum256(ext.PPID[:])
+	chain.fmspc, chain.pceID, chain.deviceID = ext.FMSPCHex(), ext.PCEIDHex(), hex.EncodeToString(ppid[:])
+	v.chains.Add(key, &knownChain{
+		chain: chain, ext: ext,
+		from:  latest(chain.leaf.NotBefore, latest(chain.intermediate.NotBefore, chain.root.NotBefore)),
+		until: earliest(chain.leaf.NotAfter, earliest(chain.intermediate.NotAfter, chain.root.NotAfter)),
+	})
+	return chain, ext, nil
 }
-
-// chainCache remembers verified PCK intermediates by the SHA-256 of the
-// intermediate's DER followed by the root's DER.
-type chainCache = lru.Cache[[sha256.Size]byte, *verifiedCA]
 
 // verifyPCKChain checks the quote's PEM PCK chain at now: exactly leaf,
 // intermediate and root, the root one of the trusted roots by exact DER,
 // names as Intel issues them, every certificate valid at now and each signed
-// by the next. Revocation is checked later, against the collateral's CRLs.
+// by the next.
 func (v *Verifier) verifyPCKChain(pemChain []byte, now time.Time) (*pckChain, error) {
 	const check = "pck chain"
 	ders, err := splitPEMChain(pemChain)
@@ -144,7 +168,7 @@ func (v *Verifier) verifyPCKChain(pemChain []byte, now time.Time) (*pckChain, er
 	if root == nil {
 		return nil, mismatch(KindUntrustedRoot, check, v.trust.describe(), "sha256:"+fingerprint(ders[2]))
 	}
-	ca, err := v.verifiedIntermediate(ders[1], root, now)
+	intermediate, ca, err := v.verifiedIntermediate(ders[1], root, now)
 	if err != nil {
 		return nil, err
 	}
@@ -155,38 +179,36 @@ func (v *Verifier) verifyPCKChain(pemChain []byte, now time.Time) (*pckChain, er
 	if err := checkCertificate(leaf, cnPCKLeaf, now); err != nil {
 		return nil, chainError(check+": leaf", err)
 	}
-	if err := leaf.CheckSignatureFrom(ca.cert); err != nil || !bytes.Equal(leaf.RawIssuer, ca.cert.RawSubject) {
+	if err := leaf.CheckSignatureFrom(intermediate); err != nil || !bytes.Equal(leaf.RawIssuer, intermediate.RawSubject) {
 		if err == nil {
 			err = errors.New("issuer name differs from the intermediate's subject")
 		}
 		return nil, &Error{Kind: KindCertChain, Check: check + ": leaf signature",
-			Expected: "signed by " + ca.cert.Subject.CommonName, Found: "a signature that does not verify", Err: err}
+			Expected: "signed by " + intermediate.Subject.CommonName, Found: "a signature that does not verify", Err: err}
 	}
 	if !isP256(leaf.PublicKey) {
 		return nil, mismatch(KindCertChain, check+": leaf key", "ECDSA P-256", fmt.Sprintf("%T", leaf.PublicKey))
 	}
-	return &pckChain{leaf: leaf, intermediate: ca.cert, root: root, ca: ca.ca}, nil
+	return &pckChain{leaf: leaf, intermediate: intermediate, root: root, ca: ca,
+		leafSerial: serialKey(leaf.SerialNumber), caSerial: serialKey(intermediate.SerialNumber)}, nil
 }
 
 // verifiedIntermediate returns the intermediate CA of der, verified under
-// root at now, from the cache when it was verified before and is still
-// within its validity window.
-func (v *Verifier) verifiedIntermediate(der []byte, root *x509.Certificate, now time.Time) (*verifiedCA, error) {
-	h := sha256.New()
-	h.Write(der)
-	h.Write(root.Raw)
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-	if ca, ok := v.chains.Get(key); ok && !now.Before(ca.from) && !now.After(ca.until) {
-		return ca, nil
-	}
+// root at now, and which PCK CA it is. A certificate accepted before as a
+// PCK CA under root is not parsed nor its signature checked again; the
+// validity of both certificates is checked every time.
+func (v *Verifier) verifiedIntermediate(der []byte, root *x509.Certificate, now time.Time) (*x509.Certificate, collateral.CA, error) {
 	const check = "pck chain: intermediate"
 	if err := checkCertificate(root, cnRootCA, now); err != nil {
-		return nil, chainError("pck chain: root", err)
+		return nil, "", chainError("pck chain: root", err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, newError(KindCertChain, check, err)
+	key := certKey(rolePCKCA, der, root.Raw)
+	cert, known := v.certs.Get(key)
+	if !known {
+		var err error
+		if cert, err = x509.ParseCertificate(der); err != nil {
+			return nil, "", newError(KindCertChain, check, err)
+		}
 	}
 	var ca collateral.CA
 	switch cert.Subject.CommonName {
@@ -195,28 +217,26 @@ func (v *Verifier) verifiedIntermediate(der []byte, root *x509.Certificate, now 
 	case cnProcessorCA:
 		ca = collateral.CAProcessor
 	default:
-		return nil, mismatch(KindCertChain, check+": common name", fmt.Sprintf("%q or %q", cnPlatformCA, cnProcessorCA), fmt.Sprintf("%q", cert.Subject.CommonName))
+		return nil, "", mismatch(KindCertChain, check+": common name", fmt.Sprintf("%q or %q", cnPlatformCA, cnProcessorCA), fmt.Sprintf("%q", cert.Subject.CommonName))
 	}
 	if err := checkCertificate(cert, "", now); err != nil {
-		return nil, chainError(check, err)
+		return nil, "", chainError(check, err)
+	}
+	if known {
+		return cert, ca, nil
 	}
 	if !cert.BasicConstraintsValid || !cert.IsCA {
-		return nil, mismatch(KindCertChain, check, "a CA certificate", "not a CA")
+		return nil, "", mismatch(KindCertChain, check, "a CA certificate", "not a CA")
 	}
 	if err := cert.CheckSignatureFrom(root); err != nil || !bytes.Equal(cert.RawIssuer, root.RawSubject) {
 		if err == nil {
 			err = errors.New("issuer name differs from the root's subject")
 		}
-		return nil, &Error{Kind: KindCertChain, Check: check + " signature",
+		return nil, "", &Error{Kind: KindCertChain, Check: check + " signature",
 			Expected: "signed by " + root.Subject.CommonName, Found: "a signature that does not verify", Err: err}
 	}
-	vca := &verifiedCA{
-		cert: cert, root: root, ca: ca,
-		from:  latest(cert.NotBefore, root.NotBefore),
-		until: earliest(cert.NotAfter, root.NotAfter),
-	}
-	v.chains.Add(key, vca)
-	return vca, nil
+	v.certs.Add(key, cert)
+	return cert, ca, nil
 }
 
 // certError is a certificate that is not what its place in a chain needs.

@@ -171,7 +171,7 @@ func (v *Verifier) checkPCKCRL(c *collateral.Collateral, now time.Time, rootCRL 
 	if err != nil {
 		return nil, err
 	}
-	issuer, err := v.checkIssuerChain(check+" issuer chain", c.PCKCRLIssuerChain, []string{cnPlatformCA, cnProcessorCA}, now, rootCRL, w)
+	issuer, err := v.checkIssuerChain(check+" issuer chain", c.PCKCRLIssuerChain, rolePCKCRLIssuer, now, rootCRL, w)
 	if err != nil {
 		return nil, err
 	}
@@ -225,10 +225,15 @@ const issuerChainLen = 2
 
 // checkIssuerChain verifies the PEM issuer chain of a collateral item:
 // exactly the signing certificate and then a trusted root by exact DER.
-// The signing certificate has one of the common names cns, is valid at
-// now, is signed by that root and is not revoked by the root CA CRL, which
-// must come from that root. It returns the signing certificate.
-func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string, now time.Time, rootCRL *verifiedCRL, w *window) (*x509.Certificate, error) {
+// The signing certificate has a common name of its role, is valid at now,
+// is signed by that root and is not revoked by the root CA CRL, which must
+// come from that root. It returns the signing certificate.
+//
+// A certificate accepted before for role under that root (or, for the PCK
+// CRL issuer, as the intermediate of a PCK chain) is not parsed nor its
+// signature checked again; its validity, the root's and revocation are
+// checked every time.
+func (v *Verifier) checkIssuerChain(check string, pemChain []byte, role certRole, now time.Time, rootCRL *verifiedCRL, w *window) (*x509.Certificate, error) {
 	ders, err := splitPEMChain(pemChain)
 	if err != nil {
 		return nil, newError(KindCollateralSignature, check, err)
@@ -240,20 +245,28 @@ func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string,
 	if root == nil {
 		return nil, mismatch(KindCollateralSignature, check+": root", v.trust.describe(), "sha256:"+fingerprint(ders[1]))
 	}
-	cert, err := x509.ParseCertificate(ders[0])
-	if err != nil {
-		return nil, newError(KindCollateralSignature, check, err)
+	key := certKey(role, ders[0], root.Raw)
+	cert, known := v.certs.Get(key)
+	if !known && role == rolePCKCRLIssuer {
+		cert, known = v.certs.Get(certKey(rolePCKCA, ders[0], root.Raw))
 	}
-	if !slices.Contains(cns, cert.Subject.CommonName) {
-		return nil, mismatch(KindCollateralSignature, check+": common name", fmt.Sprintf("%q", cns), fmt.Sprintf("%q", cert.Subject.CommonName))
+	if !known {
+		if cert, err = x509.ParseCertificate(ders[0]); err != nil {
+			return nil, newError(KindCollateralSignature, check, err)
+		}
+		if cns := roleNames[role]; !slices.Contains(cns, cert.Subject.CommonName) {
+			return nil, mismatch(KindCollateralSignature, check+": common name", fmt.Sprintf("%q", cns), fmt.Sprintf("%q", cert.Subject.CommonName))
+		}
 	}
 	if err := checkCertificate(cert, "", now); err != nil {
 		return nil, collateralCertError(check, err)
 	}
-	if !bytes.Equal(cert.RawIssuer, root.RawSubject) || cert.CheckSignatureFrom(root) != nil {
-		return nil, &Error{Kind: KindCollateralSignature, Check: check,
-			Expected: fmt.Sprintf("signed by the chain's root %q sha256:%s", root.Subject.CommonName, fingerprint(root.Raw)),
-			Found:    "issuer " + cert.Issuer.String(), Err: errBadSignature}
+	if !known {
+		if !bytes.Equal(cert.RawIssuer, root.RawSubject) || cert.CheckSignatureFrom(root) != nil {
+			return nil, &Error{Kind: KindCollateralSignature, Check: check,
+				Expected: fmt.Sprintf("signed by the chain's root %q sha256:%s", root.Subject.CommonName, fingerprint(root.Raw)),
+				Found:    "issuer " + cert.Issuer.String(), Err: errBadSignature}
+		}
 	}
 	if err := checkCertificate(root, "", now); err != nil {
 		return nil, collateralCertError(check+": root", err)
@@ -267,9 +280,19 @@ func (v *Verifier) checkIssuerChain(check string, pemChain []byte, cns []string,
 	if !isP256(cert.PublicKey) {
 		return nil, mismatch(KindCollateralSignature, check+": key", "ECDSA P-256", fmt.Sprintf("%T", cert.PublicKey))
 	}
+	if !known {
+		v.certs.Add(key, cert)
+	}
 	w.addCert(cert)
 	w.addCert(root)
 	return cert, nil
+}
+
+// roleNames are the common names a collateral signing certificate of each
+// role may have.
+var roleNames = map[certRole][]string{
+	rolePCKCRLIssuer: {cnPlatformCA, cnProcessorCA},
+	roleTCBSigning:   {cnTCBSigning},
 }
 
 // collateralCertError reports a certError of a collateral signing chain.
@@ -288,7 +311,7 @@ func collateralCertError(check string, err error) error {
 // checkSignedItem verifies the signature over a signed JSON item with the
 // signing certificate its issuer chain names.
 func (v *Verifier) checkSignedItem(check string, raw, sig, chain []byte, now time.Time, rootCRL *verifiedCRL, w *window) error {
-	signer, err := v.checkIssuerChain(check+" issuer chain", chain, []string{cnTCBSigning}, now, rootCRL, w)
+	signer, err := v.checkIssuerChain(check+" issuer chain", chain, roleTCBSigning, now, rootCRL, w)
 	if err != nil {
 		return err
 	}

@@ -14,12 +14,20 @@ import (
 )
 
 // checkQEReportSignature checks that the PCK leaf key signed the QE report.
-func checkQEReportSignature(q *quote.Quote, chain *pckChain) error {
+// A report and signature verified before with the same chain are not
+// verified again: the signature's validity does not depend on the time,
+// and the chain was checked at this verification's time.
+func (v *Verifier) checkQEReportSignature(q *quote.Quote, chain *pckChain) error {
+	key := qeReportKey(chain.key, q.QEReportRaw, q.QEReportSignature[:])
+	if _, ok := v.qeReports.Get(key); ok {
+		return nil
+	}
 	pub, _ := chain.leaf.PublicKey.(*ecdsa.PublicKey)
 	if !verifyRawSignature(pub, q.QEReportRaw, q.QEReportSignature[:]) {
 		return &Error{Kind: KindQEReportSignature, Check: "qe report signature",
 			Expected: "signature by the PCK certificate key", Found: "invalid signature", Err: errBadSignature}
 	}
+	v.qeReports.Add(key, struct{}{})
 	return nil
 }
 

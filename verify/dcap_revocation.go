@@ -23,7 +23,13 @@ type verifiedCRL struct {
 
 // revokes reports whether the CRL lists c's serial number.
 func (crl *verifiedCRL) revokes(c *x509.Certificate) bool {
-	_, ok := crl.revoked[serialKey(c.SerialNumber)]
+	return crl.revokesSerial(serialKey(c.SerialNumber))
+}
+
+// revokesSerial reports whether the CRL lists the serial number whose
+// serialKey is key.
+func (crl *verifiedCRL) revokesSerial(key string) bool {
+	_, ok := crl.revoked[key]
 	return ok
 }
 
@@ -70,14 +76,14 @@ func checkRevocation(vc *verifiedCollateral, chain *pckChain) error {
 	if err := vc.rootCRL.from("root ca crl", chain.root); err != nil {
 		return err
 	}
-	if vc.rootCRL.revokes(chain.intermediate) {
-		return mismatch(KindRevoked, "pck chain: intermediate", "not revoked by the root CA CRL", "serial "+serialKey(chain.intermediate.SerialNumber)+" revoked")
+	if vc.rootCRL.revokesSerial(chain.caSerial) {
+		return mismatch(KindRevoked, "pck chain: intermediate", "not revoked by the root CA CRL", "serial "+chain.caSerial+" revoked")
 	}
 	if err := vc.pckCRL.from("pck crl", chain.intermediate); err != nil {
 		return err
 	}
-	if vc.pckCRL.revokes(chain.leaf) {
-		return mismatch(KindRevoked, "pck chain: leaf", "not revoked by the PCK CRL", "serial "+serialKey(chain.leaf.SerialNumber)+" revoked")
+	if vc.pckCRL.revokesSerial(chain.leafSerial) {
+		return mismatch(KindRevoked, "pck chain: leaf", "not revoked by the PCK CRL", "serial "+chain.leafSerial+" revoked")
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"time"
 
@@ -28,7 +26,7 @@ type run struct {
 // begin starts a run of plan at the verifier's current time.
 func (v *Verifier) begin(plan []CheckName) *run {
 	now := v.now()
-	return &run{v: v, now: now, plan: plan, r: &Report{VerifiedAt: now}}
+	return &run{v: v, now: now, plan: plan, r: &Report{VerifiedAt: now, Checks: make([]CheckResult, 0, len(plan))}}
 }
 
 // pass records that check n ran and passed.
@@ -107,20 +105,14 @@ func (x *run) local(raw []byte) error {
 	x.r.Debug = q.Body.Debug()
 	x.r.SEPTVEDisable = q.Body.SEPTVEDisable()
 
-	chain, err := x.v.verifyPCKChain(q.PCKChainPEM, x.now)
-	if err == nil {
-		var ext *pck.Extensions
-		if ext, err = pck.ParseExtensions(chain.leaf); err != nil {
-			err = newError(KindCertChain, "pck certificate extensions", err)
-		}
-		x.chain, x.ext = chain, ext
-	}
+	chain, ext, err := x.v.pckChainAt(q.PCKChainPEM, x.now)
+	x.chain, x.ext = chain, ext
 	if err := x.step(CheckPCKChain, err); err != nil {
 		return err
 	}
 	x.fillPlatform()
 
-	err = checkQEReportSignature(q, chain)
+	err = x.v.checkQEReportSignature(q, chain)
 	if err == nil {
 		err = checkQEReportBinding(q)
 	}
@@ -132,10 +124,9 @@ func (x *run) local(raw []byte) error {
 
 // fillPlatform sets the report fields the PCK chain gives.
 func (x *run) fillPlatform() {
-	ppid := sha256.Sum256(x.ext.PPID[:])
-	x.r.FMSPC = x.ext.FMSPCHex()
-	x.r.PCEID = x.ext.PCEIDHex()
-	x.r.DeviceID = hex.EncodeToString(ppid[:])
+	x.r.FMSPC = x.chain.fmspc
+	x.r.PCEID = x.chain.pceID
+	x.r.DeviceID = x.chain.deviceID
 	x.r.PCKCA = string(x.chain.ca)
 	x.r.ValidUntil = earliest(x.chain.leaf.NotAfter, earliest(x.chain.intermediate.NotAfter, x.chain.root.NotAfter))
 }
@@ -161,7 +152,7 @@ func (x *run) collateral(ctx context.Context) error {
 		return nil
 	}
 
-	req := collateral.Request{FMSPC: x.ext.FMSPCHex(), CA: x.chain.ca}
+	req := collateral.Request{FMSPC: x.chain.fmspc, CA: x.chain.ca}
 	c, err := x.v.source.Fetch(ctx, req)
 	if err != nil {
 		return x.step(CheckCollateral, fetchError(err))

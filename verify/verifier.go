@@ -13,8 +13,9 @@
 // (dcap_chain.go), the pinned root (dcap_root.go), collateral
 // (dcap_collateral.go), revocation (dcap_revocation.go), the quote and QE
 // signatures (dcap_signatures.go), the QE identity (dcap_qe.go), the order
-// of TCB levels (dcap_levels.go) and the TCB levels and statuses
-// (dcap_tcb.go, dcap_status.go). The dstack evidence checks live in the
+// of TCB levels (dcap_levels.go), the TCB levels and statuses
+// (dcap_tcb.go, dcap_status.go) and what a Verifier remembers of what it
+// verified (dcap_memo.go). The dstack evidence checks live in the
 // evidence_*.go files: the channel binding (evidence_binding.go), the event
 // log replay (evidence_replay.go), MR_CONFIG_ID and the compose
 // (evidence_compose.go). verification.go runs the checks in order and
@@ -90,6 +91,12 @@
 //     read: duplicate keys, number forms and escapes cannot differ between
 //     the two. A re-indented item that QVL accepts is refused; Intel signs
 //     and serves the compact form, which verifies either way.
+//   - Member names in the signed JSON. QVL reads the TCB info and QE
+//     identity with a parser that takes the first of duplicate members;
+//     encoding/json would take the last, whatever the case of its name.
+//     The verifier refuses a member given twice, or named like a known
+//     one in another case (collateral_mismatch): two readers of the same
+//     signed bytes must not see different values. Intel writes neither.
 //   - The order of chains. QVL finds the roles of the certificates in the
 //     PCK chain and in the collateral issuer chains whatever their order.
 //     The verifier requires Intel's order: the leaf (or signing
@@ -122,7 +129,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -153,25 +159,25 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Cache sizes. A verifier meets few platforms (FMSPC and CA pairs) and few
-// PCK intermediates, so small caches hold all of them.
-const (
-	collateralCacheSize = 64
-	chainCacheSize      = 64
-)
+// collateralCacheSize bounds the verified collateral kept. A verifier meets
+// few platforms (FMSPC and CA pairs), so a small cache holds all of them.
+const collateralCacheSize = 64
 
 // Verifier verifies TDX quotes and dstack evidence. It is safe for
 // concurrent use, and one Verifier serves every policy: it caches verified
-// collateral until its nextUpdate and verified PCK intermediate
-// certificates within their validity, so that a quote on a known platform
-// costs three signature checks.
+// collateral until its nextUpdate, and remembers the PCK chains, QE report
+// signatures and signing certificates it has verified (dcap_memo.go), so
+// that a quote on a known platform costs one signature check, its own.
+// Validity and revocation are checked on every verification.
 type Verifier struct {
 	source      collateral.Source
 	noColl      bool
 	trust       *trustStore
 	now         func() time.Time
 	collaterals *collateralCache
-	chains      *chainCache
+	chains      *chainMemo
+	qeReports   *qeReportMemo
+	certs       *certMemo
 }
 
 // New returns a Verifier for opts. Options are copied; later changes to
@@ -198,7 +204,7 @@ func New(opts Options) (*Verifier, error) {
 	if v.collaterals, err = lru.New[*collateral.Collateral, *verifiedCollateral](collateralCacheSize); err != nil {
 		return nil, err
 	}
-	if v.chains, err = lru.New[[sha256.Size]byte, *verifiedCA](chainCacheSize); err != nil {
+	if err := v.newMemos(); err != nil {
 		return nil, err
 	}
 	return v, nil

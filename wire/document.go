@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cvmgate/cvmgate/internal/jsonread"
 	"github.com/cvmgate/cvmgate/internal/jsonshape"
 	"github.com/cvmgate/cvmgate/internal/limits"
 )
@@ -80,11 +81,15 @@ func stringOrObject(doc, field string, raw json.RawMessage) (string, error) {
 	}
 	switch jsonshape.Kind(raw) {
 	case "a string":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		r := jsonread.New(raw)
+		s, err := r.String()
+		if err == nil {
+			err = r.End()
+		}
+		if err != nil {
 			return "", &DocumentError{Document: doc, Field: field, Expected: "a JSON string", Found: "an invalid string", Err: err}
 		}
-		return s, nil
+		return string(s), nil
 	case "an object":
 		return string(bytes.TrimSpace(raw)), nil
 	default:

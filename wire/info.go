@@ -125,7 +125,7 @@ func ParseInfo(b []byte) (*Info, error) {
 		MRTD: tw.MRTD, RTMR0: tw.RTMR0, RTMR1: tw.RTMR1, RTMR2: tw.RTMR2, RTMR3: tw.RTMR3,
 		AppCompose: tw.AppCompose,
 	}
-	if info.TCBInfo.EventLog, err = decodeEventLogField(docInfo, "tcb_info.event_log", tw.EventLog); err != nil {
+	if info.TCBInfo.EventLog, err = decodeEventLogField(docInfo, "tcb_info.event_log", tw.EventLog, nil); err != nil {
 		return nil, err
 	}
 	return info, nil

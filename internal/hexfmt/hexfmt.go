@@ -36,3 +36,20 @@ func Decode(s string) ([]byte, error) {
 	}
 	return hex.DecodeString(s)
 }
+
+// DecodeBytes is Decode of text held in a byte slice, such as a JSON
+// string read in place: it decodes into a new slice and keeps nothing of b.
+func DecodeBytes(b []byte) ([]byte, error) {
+	if len(b) >= 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		b = b[2:]
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	out := make([]byte, hex.DecodedLen(len(b)))
+	n, err := hex.Decode(out, b)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
+}

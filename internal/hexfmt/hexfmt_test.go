@@ -43,12 +43,16 @@ func TestDecode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := Decode(tt.in)
+			fromBytes, errBytes := DecodeBytes([]byte(tt.in))
 			if tt.wantErr {
 				assert.Error(t, err)
+				assert.Error(t, errBytes, "DecodeBytes")
 				return
 			}
 			assert.NoError(t, err)
 			assert.Equal(t, tt.want, got)
+			assert.NoError(t, errBytes, "DecodeBytes")
+			assert.Equal(t, tt.want, fromBytes, "DecodeBytes")
 		})
 	}
 	assert.Equal(t, "01", Trim0x("0x01"))

@@ -111,20 +111,31 @@ func (c *Cache) Fetch(ctx context.Context, req Request) (*Collateral, error) {
 	}
 }
 
+// windowSource is a Source that parses what it fetches and so knows the
+// validity window of its answer without parsing it again.
+type windowSource interface {
+	fetchWindow(ctx context.Context, req Request) (*Collateral, validityWindow, error)
+}
+
 // fill fetches req from the source and caches the result if it is still
 // usable. Collateral already past its NextUpdate is returned, uncached, so
 // that the verifier can report it as expired.
 func (c *Cache) fill(ctx context.Context, req Request) (*Collateral, error) {
-	col, err := c.src.Fetch(ctx, req)
+	var (
+		col *Collateral
+		w   validityWindow
+		err error
+	)
+	if ws, ok := c.src.(windowSource); ok {
+		col, w, err = ws.fetchWindow(ctx, req)
+	} else if col, err = c.src.Fetch(ctx, req); err == nil {
+		w, err = col.window()
+	}
 	if err != nil {
 		return nil, err
 	}
-	next, err := col.NextUpdate()
-	if err != nil {
-		return nil, err
-	}
-	if c.now().Before(next) {
-		c.entries.Add(req, cacheEntry{c: col, next: next})
+	if c.now().Before(w.next) {
+		c.entries.Add(req, cacheEntry{c: col, next: w.next})
 	}
 	return col, nil
 }

@@ -387,3 +387,34 @@ func TestCacheReject(t *testing.T) {
 	assert.Same(t, cols[1], got, "a rejected entry is fetched again")
 	assert.Equal(t, int32(2), src.calls.Load())
 }
+
+// TestCacheTakesTheWindowOfWhatTheSourceParsed: behind a Cache, an HTTP
+// source's answer is parsed once, by the source, and the window it found
+// is the one NextUpdate and IssueDate compute from the bytes.
+func TestCacheTakesTheWindowOfWhatTheSourceParsed(t *testing.T) {
+	f := newFakePCS(t)
+	pccs := newPCCS(t, f, HTTPOptions{})
+	ws, ok := pccs.(windowSource)
+	require.True(t, ok, "the HTTP sources hand their window to a Cache")
+	c, w, err := ws.fetchWindow(context.Background(), realReq)
+	require.NoError(t, err)
+	next, err := c.NextUpdate()
+	require.NoError(t, err)
+	issue, err := c.IssueDate()
+	require.NoError(t, err)
+	assert.Equal(t, validityWindow{issue: issue, next: next}, w)
+}
+
+// TestCacheRefusesACRLWithoutNextUpdateFromAnHTTPSource: the window taken
+// from the source keeps the refusal NextUpdate makes.
+func TestCacheRefusesACRLWithoutNextUpdateFromAnHTTPSource(t *testing.T) {
+	f := newFakePCS(t)
+	f.rootCRL = crlWithoutNextUpdate(t, time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))
+	cache := NewCache(newPCCS(t, f, HTTPOptions{}), CacheOptions{Now: func() time.Time { return time.Date(2023, 6, 2, 0, 0, 0, 0, time.UTC) }})
+	_, err := cache.Fetch(context.Background(), realReq)
+	var fe *FormatError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, itemRootCACRL, fe.Item)
+	assert.Equal(t, "nextUpdate", fe.Field)
+	assert.Zero(t, cache.Len())
+}

@@ -64,19 +64,19 @@ func parseCRL(item string, der []byte) (*x509.RevocationList, error) {
 }
 
 // decodeCRLBody returns the DER bytes of a CRL served as DER, as PEM
-// ("X509 CRL") or as hex text, as Intel's PCCS does for the root CA CRL, and
-// checks that they parse.
-func decodeCRLBody(item string, body []byte) ([]byte, error) {
+// ("X509 CRL") or as hex text, as Intel's PCCS does for the root CA CRL,
+// and the CRL they parse to.
+func decodeCRLBody(item string, body []byte) ([]byte, *x509.RevocationList, error) {
 	der := body
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
 		block, rest := pem.Decode(trimmed)
 		if block == nil || block.Type != "X509 CRL" {
-			return nil, formatErr(item, "body", "expected an X509 CRL PEM block, found none")
+			return nil, nil, formatErr(item, "body", "expected an X509 CRL PEM block, found none")
 		}
 		if len(bytes.TrimSpace(rest)) != 0 {
-			return nil, formatErr(item, "body", "expected one PEM block, found %d trailing bytes", len(rest))
+			return nil, nil, formatErr(item, "body", "expected one PEM block, found %d trailing bytes", len(rest))
 		}
 		der = block.Bytes
 	case isHex(trimmed):
@@ -84,13 +84,14 @@ func decodeCRLBody(item string, body []byte) ([]byte, error) {
 		// text made only of hex digits cannot be DER.
 		der = make([]byte, len(trimmed)/2)
 		if _, err := hex.Decode(der, trimmed); err != nil {
-			return nil, &FormatError{Item: item, Field: "body", Err: err}
+			return nil, nil, &FormatError{Item: item, Field: "body", Err: err}
 		}
 	}
-	if _, err := parseCRL(item, der); err != nil {
-		return nil, err
+	crl, err := parseCRL(item, der)
+	if err != nil {
+		return nil, nil, err
 	}
-	return der, nil
+	return der, crl, nil
 }
 
 // isHex reports whether b is a non-empty, even-length run of hex digits.

@@ -23,7 +23,7 @@ func FuzzParseSigned(f *testing.F) {
 		if tcb {
 			item, key = itemTCBInfo, "tcbInfo"
 		}
-		value, sig, err := parseSigned(item, key, body)
+		value, sig, _, err := parseSigned(item, key, body)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error does not match ErrMalformed: %v", err)
@@ -45,7 +45,7 @@ func FuzzDecodeCRLBody(f *testing.F) {
 	f.Add([]byte(hex.EncodeToString(testdata.RootCrlBody)))
 	f.Add([]byte("-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		der, err := decodeCRLBody(itemRootCACRL, body)
+		der, _, err := decodeCRLBody(itemRootCACRL, body)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error does not match ErrMalformed: %v", err)

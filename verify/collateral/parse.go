@@ -28,17 +28,6 @@ const (
 	qeMRSignerSize     = 32
 )
 
-// Top-level fields that must be present and not null, as Intel's QVL
-// requires them (TcbInfo::parse and parsePartV2, EnclaveIdentityV2's
-// constructor), and optional ones that must not be null when present.
-var (
-	tcbInfoRequired = []string{"id", "version", "issueDate", "nextUpdate", "fmspc", "pceId",
-		"tcbType", "tcbEvaluationDataNumber", "tcbLevels"}
-	tcbInfoNotNull  = []string{"tdxModule", "tdxModuleIdentities"}
-	qeIdentRequired = []string{"id", "version", "issueDate", "nextUpdate", "tcbEvaluationDataNumber",
-		"miscselect", "miscselectMask", "attributes", "attributesMask", "mrsigner", "isvprodid", "tcbLevels"}
-)
-
 // tdxID is the id of a TDX TCB info, which carries TDX components and a
 // TDX module.
 const tdxID = "TDX"
@@ -49,16 +38,14 @@ const tdxID = "TDX"
 // It checks shape only: required fields are present with the right JSON
 // types, hex fields have their fixed sizes, every level has a status and a
 // date, 16 SGX components and, for id "TDX", 16 TDX components and a
-// tdxModule. tdxModuleIdentities may be absent but not empty. It does not
-// check the id, version, signature or dates; package verify does. Errors are
-// *FormatError and match ErrMalformed.
+// tdxModule. tdxModuleIdentities may be absent but not empty. Members must
+// be named exactly and given once (see decoder). It reads raw in one pass.
+// It does not check the id, version, signature or dates; package verify
+// does. Errors are *FormatError and match ErrMalformed.
 func ParseTCBInfo(raw []byte) (*TCBInfo, error) {
-	if err := requireFields(itemTCBInfo, raw, tcbInfoRequired, tcbInfoNotNull); err != nil {
-		return nil, err
-	}
 	t := new(TCBInfo)
-	if err := json.Unmarshal(raw, t); err != nil {
-		return nil, decodeErr(itemTCBInfo, err)
+	if err := t.decode(&decoder{item: itemTCBInfo}, raw); err != nil {
+		return nil, err
 	}
 	if err := t.check(); err != nil {
 		return nil, err
@@ -72,44 +59,14 @@ func ParseTCBInfo(raw []byte) (*TCBInfo, error) {
 // Like ParseTCBInfo it checks shape only. Errors are *FormatError and match
 // ErrMalformed.
 func ParseQEIdentity(raw []byte) (*QEIdentity, error) {
-	if err := requireFields(itemQEIdentity, raw, qeIdentRequired, nil); err != nil {
-		return nil, err
-	}
 	q := new(QEIdentity)
-	if err := json.Unmarshal(raw, q); err != nil {
-		return nil, decodeErr(itemQEIdentity, err)
+	if err := q.decode(&decoder{item: itemQEIdentity}, raw); err != nil {
+		return nil, err
 	}
 	if err := q.check(); err != nil {
 		return nil, err
 	}
 	return q, nil
-}
-
-// requireFields checks that raw is a JSON object holding every field in
-// names with a non-null value, and no field in notNull with a null one.
-func requireFields(item string, raw []byte, names, notNull []string) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return decodeErr(item, err)
-	}
-	if fields == nil {
-		return formatErr(item, "", "expected a JSON object, found null")
-	}
-	for _, name := range names {
-		v, ok := fields[name]
-		if !ok {
-			return formatErr(item, name, "expected the field, found none")
-		}
-		if string(v) == "null" {
-			return formatErr(item, name, "expected a value, found null")
-		}
-	}
-	for _, name := range notNull {
-		if v, ok := fields[name]; ok && string(v) == "null" {
-			return formatErr(item, name, "expected a value or no field, found null")
-		}
-	}
-	return nil
 }
 
 // decodeErr turns an encoding/json error into a *FormatError, naming the

@@ -3,6 +3,7 @@ package collateral
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,4 +258,56 @@ func FuzzParseQEIdentity(f *testing.F) {
 			t.Fatalf("accepted a QE identity of the wrong shape: %+v", qe)
 		}
 	})
+}
+
+// TestParseRefusesAmbiguousNames: a signed item must name each member
+// once and exactly, so that what the verifier reads cannot differ from
+// what another parser of the same signed bytes reads (encoding/json takes
+// the last of duplicates whatever their case, Intel's QVL the first).
+func TestParseRefusesAmbiguousNames(t *testing.T) {
+	tcb := string(realTCBInfo(t))
+	qe := string(realQEIdentity(t))
+	tests := []struct {
+		name, raw, field string
+		tcbInfo          bool
+	}{
+		{"duplicate top-level member", strings.Replace(tcb, `"version":3`, `"version":3,"version":3`, 1), "version", true},
+		{"case variant of a member", strings.Replace(tcb, `"version":3`, `"version":3,"Version":2`, 1), "Version", true},
+		{"duplicate member of a level", strings.Replace(tcb, `"tcbStatus":"UpToDate"`, `"tcbStatus":"UpToDate","tcbStatus":"Revoked"`, 1), "tcbLevels.tcbStatus", true},
+		{"case variant in a component", strings.Replace(tcb, `"svn":`, `"SVN":0,"svn":`, 1), "tcbLevels.tcb.sgxtcbcomponents.SVN", true},
+		{"duplicate member of the QE identity", strings.Replace(qe, `"isvprodid":2`, `"isvprodid":2,"isvprodid":3`, 1), "isvprodid", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEqual(t, tcb, tt.raw)
+			require.NotEqual(t, qe, tt.raw)
+			var err error
+			if tt.tcbInfo {
+				_, err = ParseTCBInfo([]byte(tt.raw))
+			} else {
+				_, err = ParseQEIdentity([]byte(tt.raw))
+			}
+			var fe *FormatError
+			require.ErrorAs(t, err, &fe)
+			assert.ErrorIs(t, err, ErrMalformed)
+			assert.Equal(t, tt.field, fe.Field, "error: %v", err)
+		})
+	}
+}
+
+// TestParseNamesTheFieldOfABadValue: hex and dates that do not parse are
+// reported with their field.
+func TestParseNamesTheFieldOfABadValue(t *testing.T) {
+	base := realTCBInfo(t)
+	for field, edit := range map[string]func(map[string]any){
+		"fmspc":             func(m map[string]any) { m["fmspc"] = "ZZ806f000000" },
+		"issueDate":         func(m map[string]any) { m["issueDate"] = "yesterday" },
+		"tcbLevels.tcbDate": func(m map[string]any) { level(m, 0)["tcbDate"] = 5 },
+		"tdxModule":         func(m map[string]any) { m["tdxModule"] = "module" },
+	} {
+		_, err := ParseTCBInfo(mutate(t, base, edit))
+		var fe *FormatError
+		require.ErrorAs(t, err, &fe, field)
+		assert.Equal(t, field, fe.Field, "error: %v", err)
+	}
 }

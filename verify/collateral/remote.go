@@ -2,6 +2,7 @@ package collateral
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -114,41 +115,78 @@ func (s *httpSource) ID() string { return s.id }
 // ErrUnavailable; an answer of the wrong shape is a *FormatError matching
 // ErrMalformed.
 func (s *httpSource) Fetch(ctx context.Context, req Request) (*Collateral, error) {
+	c, _, err := s.fetch(ctx, req)
+	return c, err
+}
+
+// fetchWindow implements windowSource: the validity window comes from the
+// items as Fetch parsed them to check their shape.
+func (s *httpSource) fetchWindow(ctx context.Context, req Request) (*Collateral, validityWindow, error) {
+	c, p, err := s.fetch(ctx, req)
+	if err != nil {
+		return nil, validityWindow{}, err
+	}
+	w, err := p.window()
+	if err != nil {
+		return nil, validityWindow{}, err
+	}
+	return c, w, nil
+}
+
+// parsedItems holds the dates of the items of a collateral as they were
+// parsed once.
+type parsedItems struct {
+	tcbInfo, qeIdentity validityWindow
+	pckCRL, rootCRL     *x509.RevocationList
+}
+
+// window is the validity window of the items (see Collateral.NextUpdate).
+func (p *parsedItems) window() (validityWindow, error) {
+	w := p.tcbInfo
+	w.add(p.qeIdentity.issue, p.qeIdentity.next)
+	if err := w.addCRL(itemPCKCRL, p.pckCRL); err != nil {
+		return w, err
+	}
+	return w, w.addCRL(itemRootCACRL, p.rootCRL)
+}
+
+// fetch is Fetch, also returning the dates of the items it parsed.
+func (s *httpSource) fetch(ctx context.Context, req Request) (*Collateral, *parsedItems, error) {
 	fmspc, err := checkRequest(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 
-	c := new(Collateral)
+	c, p := new(Collateral), new(parsedItems)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		c.TCBInfo, c.TCBInfoSignature, c.TCBInfoIssuerChain, err = s.fetchSigned(gctx,
+		c.TCBInfo, c.TCBInfoSignature, c.TCBInfoIssuerChain, p.tcbInfo, err = s.fetchSigned(gctx,
 			s.base+pathTCBInfo+fmspc, itemTCBInfo, "tcbInfo", headerTCBInfoChain, headerTCBInfoChainOld)
 		return err
 	})
 	g.Go(func() error {
 		var err error
-		c.QEIdentity, c.QEIdentitySignature, c.QEIdentityIssuerChain, err = s.fetchSigned(gctx,
+		c.QEIdentity, c.QEIdentitySignature, c.QEIdentityIssuerChain, p.qeIdentity, err = s.fetchSigned(gctx,
 			s.base+pathQEIdentity, itemQEIdentity, "enclaveIdentity", headerQEIdentityChain)
 		return err
 	})
 	g.Go(func() error {
 		var err error
-		c.PCKCRL, c.PCKCRLIssuerChain, err = s.fetchCRL(gctx, s.base+pathPCKCRL+string(req.CA)+"&encoding=der", itemPCKCRL, headerPCKCRLChain)
+		c.PCKCRL, c.PCKCRLIssuerChain, p.pckCRL, err = s.fetchCRL(gctx, s.base+pathPCKCRL+string(req.CA)+"&encoding=der", itemPCKCRL, headerPCKCRLChain)
 		return err
 	})
 	g.Go(func() error {
 		var err error
-		c.RootCACRL, _, err = s.fetchCRL(gctx, s.rootCRLURL, itemRootCACRL, "")
+		c.RootCACRL, _, p.rootCRL, err = s.fetchCRL(gctx, s.rootCRLURL, itemRootCACRL, "")
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	return c, p, nil
 }
 
 // checkRequest validates req and returns its FMSPC in upper case.
@@ -164,76 +202,83 @@ func checkRequest(req Request) (string, error) {
 
 // fetchSigned fetches a signed JSON document such as
 // {"tcbInfo":{...},"signature":"hex"} and returns the exact bytes of the
-// value under key, the signature and the issuer chain from the first of
-// chainHeaders present.
-func (s *httpSource) fetchSigned(ctx context.Context, url, item, key string, chainHeaders ...string) (value, sig, chain []byte, err error) {
+// value under key, the signature, the issuer chain from the first of
+// chainHeaders present and the value's issue date and next update.
+func (s *httpSource) fetchSigned(ctx context.Context, url, item, key string, chainHeaders ...string) (value, sig, chain []byte, period validityWindow, err error) {
+	resp, err := get(ctx, s.opts, url)
+	if err != nil {
+		return nil, nil, nil, period, err
+	}
+	value, sig, period, err = parseSigned(item, key, resp.body)
+	if err != nil {
+		return nil, nil, nil, period, fmt.Errorf("%s: %w", url, err)
+	}
+	chain, err = issuerChain(item, resp.header, chainHeaders...)
+	if err != nil {
+		return nil, nil, nil, period, fmt.Errorf("%s: %w", url, err)
+	}
+	return value, sig, chain, period, nil
+}
+
+// parseSigned splits a signed JSON document into the raw value under key,
+// whose shape it checks, and the decoded signature; period is the value's
+// issue date and next update.
+func parseSigned(item, key string, body []byte) (value, sig []byte, period validityWindow, err error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, nil, period, decodeErr(item, err)
+	}
+	value, ok := doc[key]
+	if !ok || string(value) == "null" {
+		return nil, nil, period, formatErr(item, key, "expected a signed %s object, found none", key)
+	}
+	switch item {
+	case itemTCBInfo:
+		var t *TCBInfo
+		if t, err = ParseTCBInfo(value); err == nil {
+			period = validityWindow{t.IssueDate, t.NextUpdate}
+		}
+	default:
+		var q *QEIdentity
+		if q, err = ParseQEIdentity(value); err == nil {
+			period = validityWindow{q.IssueDate, q.NextUpdate}
+		}
+	}
+	if err != nil {
+		return nil, nil, period, err
+	}
+	var sigHex string
+	if err := json.Unmarshal(doc["signature"], &sigHex); err != nil {
+		return nil, nil, period, formatErr(item, "signature", "expected a hex string, found %s", truncate(doc["signature"]))
+	}
+	sig, err = hex.DecodeString(sigHex)
+	if err != nil {
+		return nil, nil, period, formatErr(item, "signature", "expected hex digits: %w", err)
+	}
+	if err := checkSize(item, "signature", sig, signatureSize); err != nil {
+		return nil, nil, period, err
+	}
+	return value, sig, period, nil
+}
+
+// fetchCRL fetches a CRL served as DER, PEM or hex and, when chainHeader is
+// set, its issuer chain. It returns the CRL as it parsed it.
+func (s *httpSource) fetchCRL(ctx context.Context, url, item, chainHeader string) (der, chain []byte, crl *x509.RevocationList, err error) {
 	resp, err := get(ctx, s.opts, url)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	value, sig, err = parseSigned(item, key, resp.body)
+	der, crl, err = decodeCRLBody(item, resp.body)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", url, err)
-	}
-	chain, err = issuerChain(item, resp.header, chainHeaders...)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", url, err)
-	}
-	return value, sig, chain, nil
-}
-
-// parseSigned splits a signed JSON document into the raw value under key,
-// whose shape it checks, and the decoded signature.
-func parseSigned(item, key string, body []byte) (value, sig []byte, err error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, nil, decodeErr(item, err)
-	}
-	value, ok := doc[key]
-	if !ok || string(value) == "null" {
-		return nil, nil, formatErr(item, key, "expected a signed %s object, found none", key)
-	}
-	switch item {
-	case itemTCBInfo:
-		_, err = ParseTCBInfo(value)
-	default:
-		_, err = ParseQEIdentity(value)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var sigHex string
-	if err := json.Unmarshal(doc["signature"], &sigHex); err != nil {
-		return nil, nil, formatErr(item, "signature", "expected a hex string, found %s", truncate(doc["signature"]))
-	}
-	sig, err = hex.DecodeString(sigHex)
-	if err != nil {
-		return nil, nil, formatErr(item, "signature", "expected hex digits: %w", err)
-	}
-	if err := checkSize(item, "signature", sig, signatureSize); err != nil {
-		return nil, nil, err
-	}
-	return value, sig, nil
-}
-
-// fetchCRL fetches a CRL served as DER, PEM or hex and, when chainHeader is
-// set, its issuer chain.
-func (s *httpSource) fetchCRL(ctx context.Context, url, item, chainHeader string) (der, chain []byte, err error) {
-	resp, err := get(ctx, s.opts, url)
-	if err != nil {
-		return nil, nil, err
-	}
-	der, err = decodeCRLBody(item, resp.body)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", url, err)
 	}
 	if chainHeader != "" {
 		chain, err = issuerChain(item, resp.header, chainHeader)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", url, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", url, err)
 		}
 	}
-	return der, chain, nil
+	return der, chain, crl, nil
 }
 
 // issuerChain reads the URL-escaped PEM chain from the first of names

@@ -1,6 +1,7 @@
 package collateral
 
 import (
+	"crypto/x509"
 	"time"
 )
 
@@ -66,10 +67,19 @@ func (c *Collateral) window() (validityWindow, error) {
 		if err != nil {
 			return w, err
 		}
-		if l.NextUpdate.IsZero() {
-			return w, formatErr(crl.item, "nextUpdate", "expected a date, found none")
+		if err := w.addCRL(crl.item, l); err != nil {
+			return w, err
 		}
-		w.add(l.ThisUpdate, l.NextUpdate)
 	}
 	return w, nil
+}
+
+// addCRL narrows w to the period of the CRL l, which must have a
+// nextUpdate.
+func (w *validityWindow) addCRL(item string, l *x509.RevocationList) error {
+	if l.NextUpdate.IsZero() {
+		return formatErr(item, "nextUpdate", "expected a date, found none")
+	}
+	w.add(l.ThisUpdate, l.NextUpdate)
+	return nil
 }

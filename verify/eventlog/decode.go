@@ -1,10 +1,9 @@
 package eventlog
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
+
+	"github.com/cvmgate/cvmgate/internal/jsonread"
 )
 
 // Limits on what Decode accepts. Real dstack logs hold a few dozen events
@@ -24,59 +23,64 @@ const (
 // MaxEvents events, and nothing may follow the array. Every error matches
 // ErrMalformed.
 //
-// Decode does not check digests; Replay does.
+// Decode reads the log in one pass, the string's unquoting aside, and
+// does not check digests; Replay does.
 func Decode(b []byte) ([]Event, error) {
 	if len(b) > MaxLogSize {
 		return nil, malformed(-1, "", "expected at most %d bytes, found %d", MaxLogSize, len(b))
 	}
-	trimmed := bytes.TrimLeft(b, " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+	r := jsonread.New(b)
+	if r.Peek() == jsonread.String {
+		s, err := r.String()
+		if err == nil {
+			err = r.End()
+		}
+		if err != nil {
 			return nil, &MalformedError{Index: -1, Reason: "expected a JSON string holding an array", Err: err}
 		}
-		b = []byte(s)
-		trimmed = bytes.TrimLeft(b, " \t\r\n")
+		r = jsonread.New(s)
 	}
-	if len(trimmed) == 0 || trimmed[0] != '[' {
+	if r.Peek() != jsonread.Array {
 		return nil, malformed(-1, "", "expected a JSON array of events")
 	}
-	return decodeArray(b)
+	return decodeArray(r)
 }
 
 // decodeArray decodes a JSON array of events one element at a time, so
 // that the event limit is enforced before the whole log is materialized.
-func decodeArray(b []byte) ([]Event, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil { // the '[' checked by the caller
-		return nil, &MalformedError{Index: -1, Reason: "expected a JSON array", Err: err}
-	}
+// An error in an element names its index; one between elements, none.
+func decodeArray(r *jsonread.Reader) ([]Event, error) {
 	events := []Event{}
-	for dec.More() {
+	var inElement error
+	err := r.Array(func() error {
 		i := len(events)
 		if i == MaxEvents {
-			return nil, malformed(-1, "", "expected at most %d events, found more", MaxEvents)
+			inElement = malformed(-1, "", "expected at most %d events, found more", MaxEvents)
+			return inElement
 		}
-		var w *eventJSON
-		if err := dec.Decode(&w); err != nil {
-			return nil, atIndex(i, err)
+		var f eventFields
+		null, err := readEvent(r, &f)
+		var e Event
+		if err == nil {
+			e, err = f.event(null)
 		}
-		e, err := w.event()
+		if err == nil {
+			err = checkStructure(i, e)
+		}
 		if err != nil {
-			return nil, atIndex(i, err)
-		}
-		if err := checkStructure(i, e); err != nil {
-			return nil, err
+			inElement = atIndex(i, err)
+			return inElement
 		}
 		events = append(events, e)
+		return nil
+	})
+	switch {
+	case err != nil && err == inElement:
+		return nil, err
+	case err != nil:
+		return nil, &MalformedError{Index: -1, Reason: "expected a JSON array of events", Err: err}
 	}
-	if _, err := dec.Token(); err != nil { // ']'
-		return nil, &MalformedError{Index: -1, Reason: "expected the end of the event array", Err: err}
-	}
-	if tok, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return nil, malformed(-1, "", "expected nothing after the event array, found %v", tok)
-		}
+	if err := r.End(); err != nil {
 		return nil, &MalformedError{Index: -1, Reason: "expected nothing after the event array", Err: err}
 	}
 	return events, nil
@@ -86,6 +90,9 @@ func decodeArray(b []byte) ([]Event, error) {
 func atIndex(i int, err error) error {
 	var m *MalformedError
 	if errors.As(err, &m) {
+		if m.Index == i {
+			return m
+		}
 		c := *m
 		c.Index = i
 		return &c
