@@ -58,3 +58,21 @@ func ExampleNewServer() {
 	fmt.Println(r.TCBStatus, r.Dstack.Binding, srv.AttestationRequests(), srv.AppRequests())
 	// Output: UpToDate spki 1 0
 }
+
+// A simulator that runs a threat hands its clients the honest server's
+// policy, which the threat does not loosen.
+func ExamplePolicyFor() {
+	honest, err := cvmtest.PolicyFor()
+	if err != nil {
+		panic(err)
+	}
+	debug, err := cvmtest.PolicyFor(cvmtest.WithDebug())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("honest allows debug:", honest.TCB.AllowDebug)
+	fmt.Println("a debug server's own policy allows debug:", debug.TCB.AllowDebug)
+	// Output:
+	// honest allows debug: false
+	// a debug server's own policy allows debug: true
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -25,10 +26,10 @@ const (
 
 // save writes, into --save-evidence's directory, the documents the CVM
 // sent, the collateral the verifier fetched (coll, nil when none), the
-// policy and test root it judged by, and replay.sh, which replays the
-// verification offline with "evidence verify": same nonce, TLS key,
-// collateral, policy and time.
-func (r *liveResult) save(e *env, f *liveFlags, pol *policy.Policy, coll *collateral.Collateral) error {
+// policy and the test roots it judged by (roots, nil for Intel's), and
+// replay.sh, which replays the verification offline with "evidence
+// verify": same nonce, TLS key, collateral, policy and time.
+func (r *liveResult) save(e *env, f *liveFlags, pol *policy.Policy, roots []*x509.Certificate, coll *collateral.Collateral) error {
 	dir := f.saveDir
 	if r.a.AttestationDocument == nil {
 		fmt.Fprintf(e.stderr, "cvmgate verify: --save-evidence %s: nothing saved: no attestation was obtained from the CVM\n", dir)
@@ -55,11 +56,7 @@ func (r *liveResult) save(e *env, f *liveFlags, pol *policy.Policy, coll *collat
 		}
 		files[evidencePolicyFile] = append([]byte("# The policy cvmgate verify judged "+r.URL+" by ("+f.policyFile+"), compose files as hashes.\n"), data...)
 	}
-	if f.sf.trustRoot != "" {
-		roots, err := loadRoots(e, f.sf.trustRoot)
-		if err != nil {
-			return err
-		}
+	if roots != nil {
 		var data []byte
 		for _, c := range roots {
 			data = append(data, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)

@@ -153,11 +153,20 @@ func attackNames() []string {
 	return names
 }
 
+// attackList lists the attacks with their refusals, for help.
+func attackList() string {
+	parts := make([]string, len(attacks))
+	for i, a := range attacks {
+		parts[i] = a.name + " (" + a.refusal() + ")"
+	}
+	return strings.Join(parts, "; ")
+}
+
 // refusal says what a refusal of this attack looks like: its kind, and
 // for a policy refusal the rule.
 func (a *attack) refusal() string {
 	if a.rule != "" {
-		return string(a.kind) + " (" + a.rule + ")"
+		return string(a.kind) + ", " + a.rule
 	}
 	return string(a.kind)
 }

@@ -101,11 +101,14 @@ func (p *simProc) trust() []string {
 }
 
 // stop sends SIGTERM and checks that the process stopped cleanly.
-func (p *simProc) stop(t *testing.T) {
+func (p *simProc) stop(t *testing.T) { p.signal(t, syscall.SIGTERM) }
+
+// signal stops the process with sig and checks that it stopped cleanly.
+func (p *simProc) signal(t *testing.T, sig os.Signal) {
 	if p.cmd.Process == nil || p.cmd.ProcessState != nil {
 		return
 	}
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Process.Signal(sig))
 	<-p.done // stdout read to its end before Wait closes it
 	err := p.cmd.Wait()
 	assert.NoError(t, err, "simulate exits 0 on SIGTERM: %s", p.stderr.String())

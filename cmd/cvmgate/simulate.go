@@ -40,9 +40,9 @@ attestations come from: an app using the dstack SDKs, run with DSTACK_SIMULATOR_
 to it, runs unmodified on a laptop, and its quotes verify under the test root.
 
 --attack NAME runs a threat instead of the honest CVM, while --write-trust still writes the
-honest CVM's policy: every verifier must then refuse it, with the error kind listed below.
-Under "relay", --listen is a man in the middle in front of an honest CVM on another port.
-Attacks: ` + strings.Join(attackNames(), ", ") + `. Builds with -tags ` + noSimTag + ` leave the
+honest CVM's policy: every verifier must then refuse it, with the error kind (and policy
+rule) given here. Under "relay", --listen is a man in the middle in front of an honest CVM
+on another port. Attacks: ` + attackList() + `. Builds with -tags ` + noSimTag + ` leave the
 simulator out.`,
 	flags: simulateFlags,
 	examples: []example{

@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,6 +140,24 @@ func TestSimulateTrust(t *testing.T) {
 	assert.Equal(t, map[string]string{"app": "cvmgate simulate", "method": "GET", "path": "/hello"}, got)
 }
 
+// TestSimulateStops: SIGINT and SIGTERM stop the simulator cleanly
+// (exit 0), its address and its agent's socket released.
+func TestSimulateStops(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			sock := filepath.Join(shortTempDir(t), "dstack.sock")
+			p := startSimulate(t, "--agent", sock)
+			p.signal(t, sig)
+			assert.NoFileExists(t, sock)
+			u, err := url.Parse(p.URL)
+			require.NoError(t, err)
+			ln, err := net.Listen("tcp", u.Host)
+			require.NoError(t, err, "the address is free again")
+			ln.Close()
+		})
+	}
+}
+
 // TestSimulateUsage: what simulate cannot start is a usage error that
 // says what was expected.
 func TestSimulateUsage(t *testing.T) {
@@ -163,6 +183,39 @@ func TestSimulateUsage(t *testing.T) {
 			code, stdout, stderr := runCLI(t, append([]string{"simulate"}, tt.args...)...)
 			assert.Equal(t, exitUsage, code, "%s%s", stdout, stderr)
 			assert.Contains(t, stderr, tt.want)
+		})
+	}
+}
+
+// jsSDKEnv names a directory whose node_modules holds @phala/dstack-sdk
+// (npm install @phala/dstack-sdk @noble/curves@1 @noble/hashes@1), for
+// TestSimulateJSSDK; without it the test skips.
+const jsSDKEnv = "CVMGATE_TEST_JS_SDK"
+
+// TestSimulateJSSDK: an app written with the official dstack JS SDK runs
+// unmodified against simulate --agent, found through
+// DSTACK_SIMULATOR_ENDPOINT, and the quote it gets verifies under the
+// test root with the report data it asked for as the nonce.
+func TestSimulateJSSDK(t *testing.T) {
+	dir := os.Getenv(jsSDKEnv)
+	if dir == "" {
+		t.Skipf("set %s to a directory with node_modules/@phala/dstack-sdk to run an app of the JS SDK", jsSDKEnv)
+	}
+	node, err := exec.LookPath("node")
+	require.NoError(t, err, "%s is set, node is needed", jsSDKEnv)
+	script, err := filepath.Abs("testdata/sdk/app.js")
+	require.NoError(t, err)
+	for _, agent := range []string{filepath.Join(shortTempDir(t), "dstack.sock"), "127.0.0.1:0"} {
+		t.Run(agentNetwork(agent), func(t *testing.T) {
+			p := startSimulate(t, "--agent", agent)
+			out := filepath.Join(t.TempDir(), "quote.json")
+			cmd := exec.Command(node, script, out)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NODE_PATH=" + filepath.Join(dir, "node_modules"), "DSTACK_SIMULATOR_ENDPOINT=" + p.Agent}
+			stdout, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", stdout)
+			assert.Contains(t, string(stdout), "Using simulator endpoint: "+p.Agent)
+			code, res := runJSON(t, append([]string{"evidence", "verify", "--attestation", out, "--no-policy", "--nonce", strings.Repeat("ab", 32)}, p.trust()...)...)
+			assert.Equal(t, exitOK, code, "%v", res["error"])
 		})
 	}
 }

@@ -156,7 +156,7 @@ func (f *liveFlags) run(ctx context.Context, e *env, args []string) error {
 		res.askRemote(ctx, rc)
 	}
 	if f.saveDir != "" {
-		if err := res.save(e, f, pol, rec.collateral()); err != nil {
+		if err := res.save(e, f, pol, opts.TrustedRoots, rec.collateral()); err != nil {
 			return err
 		}
 	}
