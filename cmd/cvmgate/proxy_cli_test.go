@@ -190,7 +190,9 @@ func TestProxyShutdown(t *testing.T) {
 	logs := newLogStream(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- serveProxy(ctx, ln, up, tr, slog.New(slog.NewJSONHandler(logs.w, nil)), defaultMaxBody) }()
+	go func() {
+		served <- serveProxy(ctx, ln, up, tr, slog.New(slog.NewJSONHandler(logs.w, nil)), defaultMaxBody)
+	}()
 	front := "http://" + ln.Addr().String()
 
 	// A tunnel, open before the stop.
