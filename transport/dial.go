@@ -101,7 +101,7 @@ func (t *Transport) connect(ctx context.Context, addr string, pol *policy.Policy
 		raw.Close()
 		return nil, keyID{}, err
 	}
-	conn := tls.Client(&trackedConn{Conn: raw}, t.tlsConfig(host, pol))
+	conn := tls.Client(&trackedConn{Conn: raw}, t.tlsConfig(host, pol, t.offersHTTP2(ctx)))
 	hctx := ctx
 	if d := t.base.TLSHandshakeTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -121,7 +121,8 @@ func (t *Transport) connect(ctx context.Context, addr string, pol *policy.Policy
 	return conn, k, nil
 }
 
-// tlsConfig is the configuration of one connection to host under pol.
+// tlsConfig is the configuration of one connection to host under pol,
+// offering HTTP/2 in ALPN when h2.
 //
 // With binding spki or ratls, and without WithWebPKI, the certificate
 // chain is not verified by crypto/tls (InsecureSkipVerify): the server's
@@ -129,12 +130,12 @@ func (t *Transport) connect(ctx context.Context, addr string, pol *policy.Policy
 // connect's callers do right after the handshake and before handing the
 // connection to http.Transport, so no request byte is ever written on an
 // unverified connection. verifyLeaf still requires a parseable leaf.
-func (t *Transport) tlsConfig(host string, pol *policy.Policy) *tls.Config {
+func (t *Transport) tlsConfig(host string, pol *policy.Policy, h2 bool) *tls.Config {
 	c := t.tlsBase.Clone()
 	if c.ServerName == "" {
 		c.ServerName = host
 	}
-	if t.h2 {
+	if h2 {
 		c.NextProtos = []string{"h2", "http/1.1"}
 	} else {
 		c.NextProtos = []string{"http/1.1"}

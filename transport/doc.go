@@ -50,7 +50,10 @@
 // on the wire, which binding "spki" needs.
 //
 // Plain http:// requests are refused. A redirect to another origin is
-// attested before it is followed. Proxies (HTTPS_PROXY, the base
+// attested before it is followed. A WebSocket upgrade (Connection: upgrade,
+// Upgrade: websocket) goes over an HTTP/1.1 connection, attested like any
+// other, and its 101 response's Body is the two-way stream, as with
+// http.Transport; other requests keep HTTP/2 where the CVM speaks it. Proxies (HTTPS_PROXY, the base
 // transport's Proxy) are used through HTTP CONNECT; the TLS session is
 // still end to end with the CVM.
 package transport

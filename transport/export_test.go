@@ -23,3 +23,6 @@ func PinOrigins(n int, report func(i int) *verify.Report) any {
 	}
 	return origins
 }
+
+// RequiresHTTP1 exposes requiresHTTP1 to the upgrade tests.
+var RequiresHTTP1 = requiresHTTP1

@@ -136,7 +136,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if o, ok := t.origins.Get(name); ok {
 		closeAll(o.expire(now))
 	}
-	resp, err := t.inner.RoundTrip(req)
+	resp, err := t.inner.RoundTrip(onlyHTTP1(req))
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ func init() {
 		evidenceVerifyCmd,
 		policyInitCmd, policyCheckCmd, policyHashComposeCmd,
 		collateralFetchCmd,
+		monitorCmd, proxyCmd,
 	}
 	commandTable = append(commandTable, simCommands...)
 	commandTable = append(commandTable, versionCmd, completionCmd, helpCmd)

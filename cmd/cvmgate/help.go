@@ -86,7 +86,10 @@ func writeHelp(w io.Writer, c *command) {
 	if c.about != "" {
 		fmt.Fprintln(w)
 		for _, para := range strings.Split(strings.TrimSpace(c.about), "\n\n") {
-			fmt.Fprintln(w, wrap(para, 78, ""))
+			if !preformatted(para) {
+				para = wrap(para, 78, "")
+			}
+			fmt.Fprintln(w, para)
 			fmt.Fprintln(w)
 		}
 	} else {
@@ -119,6 +122,17 @@ func writeHelp(w io.Writer, c *command) {
 		exits = exitMeanings
 	}
 	writeExits(w, exits)
+}
+
+// preformatted reports whether every line of para is indented by two
+// spaces, as a sample file is: help prints it as it is.
+func preformatted(para string) bool {
+	for line := range strings.SplitSeq(para, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			return false
+		}
+	}
+	return true
 }
 
 // flagRows returns "--name ARG" and the usage of each of c's flags.

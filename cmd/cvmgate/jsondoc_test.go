@@ -114,6 +114,9 @@ func typeMatches(t *testing.T, doc map[string]map[string]docField, alt string, v
 	case alt == "boolean":
 		_, ok := v.(bool)
 		return ok
+	case alt == "number":
+		_, ok := v.(float64)
+		return ok
 	case alt == "integer":
 		f, ok := v.(float64)
 		return ok && f == math.Trunc(f)

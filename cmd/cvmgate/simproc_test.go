@@ -4,13 +4,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -116,23 +114,4 @@ func (p *simProc) signal(t *testing.T, sig os.Signal) {
 	err := p.cmd.Wait()
 	assert.NoError(t, err, "simulate exits 0 on SIGTERM: %s", p.stderr.String())
 	assert.Contains(t, p.stderr.String(), "cvmgate simulate: stopped")
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and a test's
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
