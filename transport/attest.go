@@ -191,14 +191,23 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, *tls.Con
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		return nil, nil, unreachable("fetch", fmt.Errorf("%s answered %s", req.URL.Path, resp.Status))
 	}
+	if resp.ContentLength > wire.MaxDocumentSize {
+		// Refused on its declared size, without reading a byte of it.
+		return nil, nil, tooLarge(limits.TooLarge(wire.MaxDocumentSize, fmt.Sprintf("%d bytes (Content-Length)", resp.ContentLength)))
+	}
 	body, err := limits.ReadAll(resp.Body, wire.MaxDocumentSize)
 	if err != nil {
 		if errors.Is(err, limits.ErrTooLarge) {
-			return nil, nil, &verify.Error{Kind: verify.KindMalformedEvidence, Check: "evidence document size", Err: err}
+			return nil, nil, tooLarge(err)
 		}
 		return nil, nil, unreachable("read", err)
 	}
 	return body, resp.TLS, nil
+}
+
+// tooLarge is the refusal of a document over wire.MaxDocumentSize.
+func tooLarge(err error) error {
+	return &verify.Error{Kind: verify.KindMalformedEvidence, Check: "evidence document size", Err: err}
 }
 
 // oneShotClient sends the attestation requests over conn. Should the
