@@ -54,6 +54,18 @@ func measure(t *testing.T, f func(), settle func()) cost {
 	return c
 }
 
+// settledGoroutines waits, up to limit, for the goroutines to number at
+// most want (connections a test closed end their goroutines
+// asynchronously, the server's side in particular), and returns how many
+// there are.
+func settledGoroutines(want int, limit time.Duration) int {
+	deadline := time.Now().Add(limit)
+	for runtime.NumGoroutine() > want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return runtime.NumGoroutine()
+}
+
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }
 
 // abuseTimeout is the attestation timeout of the abuse tests that wait

@@ -2,10 +2,12 @@ package transport_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"math"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -165,6 +167,45 @@ func TestAbuseNewKeyPerConnection(t *testing.T) {
 	assert.EqualValues(t, 8, srv.AttestationRequests(), "one attestation per new key, up to the dial's bound")
 	assert.Zero(t, srv.AppRequests())
 	assert.Less(t, c.elapsed, 2*slack, "eight attestations")
+}
+
+// TestAbuseFailedFetchesLeakNothing: a CVM that fails one of the two
+// documents (an error status, a body cut short), while the other is in
+// flight on the same HTTP/2 connection, leaves no connection or goroutine
+// behind, attestation after attestation.
+func TestAbuseFailedFetchesLeakNothing(t *testing.T) {
+	const n = 60
+	tests := []struct {
+		name string
+		opt  cvmtest.Option
+	}{
+		{"info answered 500", cvmtest.WithInfoResponder(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "agent down", http.StatusInternalServerError)
+		})},
+		{"info cut short", cvmtest.WithInfoResponder(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, `{"app_id":`)
+		})},
+		{"attestation answered 500", cvmtest.WithAttestationResponder(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "agent down", http.StatusInternalServerError)
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := cvmtest.NewServer(okApp, tt.opt)
+			defer srv.Close()
+			tr := abuseTransport(t, srv, 30*time.Second)
+			g0 := runtime.NumGoroutine()
+			for range n {
+				_, err := tr.Attest(context.Background(), srv.URL)
+				require.Equal(t, verify.KindUnreachable, verify.KindOf(err), "%v", err)
+			}
+			// The server's side of each closed connection ends soon after.
+			left := settledGoroutines(g0+10, slack) - g0
+			t.Logf("%d failed attestations: %+d goroutines", n, left)
+			assert.LessOrEqual(t, left, 10, "connections left open by %d failed attestations", n)
+		})
+	}
 }
 
 // TestAbuseConcurrentRequestsToFailingCVM: 1000 concurrent requests to a
