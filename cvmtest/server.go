@@ -31,8 +31,9 @@ import (
 //
 // Options simulate the threats a client must refuse: another compose, a
 // debug TD, any TCB status, expired collateral, a replaying CVM, a CVM that
-// does not bind its key, slow or oversized attestation answers, several
-// replicas behind one address, and (NewRelay) a man in the middle.
+// does not bind its key, slow, trickled, endless or oversized attestation
+// answers and flooded event logs, answers of the caller's choosing,
+// several replicas behind one address, and (NewRelay) a man in the middle.
 type Server struct {
 	// URL is the server's base URL, https://127.0.0.1:port.
 	URL string

@@ -182,8 +182,7 @@ func errorsAs(err error) (*transport.AttestationError, bool) {
 	return ae, ok
 }
 
-// drain reads and closes a response; for requests expected to fail it is
-// never reached.
+// drain closes the body of a response, if there is one.
 func drain(resp *http.Response) {
 	if resp != nil {
 		resp.Body.Close()
