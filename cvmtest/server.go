@@ -31,8 +31,9 @@ import (
 //
 // Options simulate the threats a client must refuse: another compose, a
 // debug TD, any TCB status, expired collateral, a replaying CVM, a CVM that
-// does not bind its key, slow or oversized attestation answers, several
-// replicas behind one address, and (NewRelay) a man in the middle.
+// does not bind its key, slow, trickled, endless or oversized attestation
+// answers and flooded event logs, answers of the caller's choosing,
+// several replicas behind one address, and (NewRelay) a man in the middle.
 type Server struct {
 	// URL is the server's base URL, https://127.0.0.1:port.
 	URL string
@@ -199,6 +200,10 @@ func (s *Server) serve() *generation {
 func (s *Server) newCertificates() error {
 	certs := make([]tls.Certificate, s.cfg.replicas)
 	for i := range certs {
+		if s.cfg.cert != nil {
+			certs[i] = *s.cfg.cert
+			continue
+		}
 		c, err := s.issue()
 		if err != nil {
 			return err
@@ -220,6 +225,10 @@ func (s *Server) certificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 // serveHTTP counts attestation requests and applies the threat options
 // that replace the cvm handler's answer.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == wire.InfoPath && s.cfg.infoResp != nil {
+		s.cfg.infoResp(w, r)
+		return
+	}
 	if r.URL.Path != wire.AttestationPath {
 		s.cvm.ServeHTTP(w, r)
 		return
@@ -230,6 +239,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.responder(w, r)
 	case s.cfg.oversize > 0:
 		s.serveOversized(w, r)
+	case s.cfg.bigLog > 0:
+		s.serveBigEventLog(w, r)
+	case s.cfg.trickle > 0:
+		s.serveTrickled(w, r)
 	default:
 		s.cvm.ServeHTTP(w, r)
 	}
@@ -300,7 +313,7 @@ func (s *Server) AttestationRequests() int64 { return s.attRequests.Load() }
 
 // RotateKey gives the server (every replica) a new TLS key and closes the
 // existing client connections, so that the next request must dial and
-// meets the new key. The address stays open throughout, new connections
+// meets the new key (under WithTLSCertificate, the same key again). The address stays open throughout, new connections
 // going to a new http.Server; the old one's connections are closed
 // gracefully (HTTP/2 GOAWAY, HTTP/1.1 connections closed when idle), so
 // that clients retry requests they had not yet sent on a new connection.

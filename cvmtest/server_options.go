@@ -1,6 +1,8 @@
 package cvmtest
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"sync"
@@ -26,7 +28,11 @@ type serverConfig struct {
 	delay     time.Duration
 	gate      <-chan struct{}
 	oversize  int64
+	bigLog    int64
+	trickle   time.Duration
 	responder http.HandlerFunc
+	infoResp  http.HandlerFunc
+	cert      *tls.Certificate
 	editLog   func([]eventlog.Event) []eventlog.Event
 	maxQuotes int
 	listen    string // the server's TCP address
@@ -162,13 +168,42 @@ func WithAttestationGate(gate <-chan struct{}) Option {
 }
 
 // WithOversizedAttestation pads each attestation answer with spaces after
-// the document to n bytes in all, sent without a Content-Length.
+// the document to n bytes in all, sent without a Content-Length. With n
+// of math.MaxInt64 the answer never ends: a CVM that streams forever.
 func WithOversizedAttestation(n int64) Option {
 	return func(c *serverConfig) error {
 		if n <= 0 {
 			return invalid("server options", "WithOversizedAttestation", "a positive size", n)
 		}
 		c.oversize = n
+		return nil
+	}
+}
+
+// WithOversizedEventLog makes each attestation answer n bytes in all, with
+// that Content-Length: the real quote, then an event log of the real
+// events followed by copies of an application event up to the size, as a
+// CVM flooding its log would send. Only the first bytes are ever made; the
+// rest is streamed as the client reads.
+func WithOversizedEventLog(n int64) Option {
+	return func(c *serverConfig) error {
+		if n <= 0 {
+			return invalid("server options", "WithOversizedEventLog", "a positive size", n)
+		}
+		c.bigLog = n
+		return nil
+	}
+}
+
+// WithTrickledAttestation sends each attestation answer one byte at a
+// time, flushed, every interval apart (a slowloris CVM): the headers come
+// at once, the body never faster than a byte per interval.
+func WithTrickledAttestation(interval time.Duration) Option {
+	return func(c *serverConfig) error {
+		if interval <= 0 {
+			return invalid("server options", "WithTrickledAttestation", "a positive interval", interval)
+		}
+		c.trickle = interval
 		return nil
 	}
 }
@@ -182,6 +217,40 @@ func WithAttestationResponder(f func(w http.ResponseWriter, r *http.Request)) Op
 			return invalid("server options", "WithAttestationResponder", "a function", "nil")
 		}
 		c.responder = f
+		return nil
+	}
+}
+
+// WithInfoResponder answers every info request with f instead of the
+// simulated CVM, for fuzzing and abuse tests.
+func WithInfoResponder(f func(w http.ResponseWriter, r *http.Request)) Option {
+	return func(c *serverConfig) error {
+		if f == nil {
+			return invalid("server options", "WithInfoResponder", "a function", "nil")
+		}
+		c.infoResp = f
+		return nil
+	}
+}
+
+// WithTLSCertificate makes every replica serve cert instead of a key from
+// the agent's GetTlsKey, and keep it across RotateKey: a CVM whose key is
+// known in advance, so that evidence bound to it (dstack's RA-TLS binding,
+// wire.RATLSReportData) can be made once and served again, as fuzz
+// corpora need.
+func WithTLSCertificate(cert tls.Certificate) Option {
+	return func(c *serverConfig) error {
+		if len(cert.Certificate) == 0 || cert.PrivateKey == nil {
+			return invalid("server options", "WithTLSCertificate", "a certificate with its key", "none")
+		}
+		if cert.Leaf == nil {
+			leaf, err := x509.ParseCertificate(cert.Certificate[0])
+			if err != nil {
+				return invalid("server options", "WithTLSCertificate", "a DER leaf certificate", err)
+			}
+			cert.Leaf = leaf
+		}
+		c.cert = &cert
 		return nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"strings"
@@ -391,6 +392,8 @@ func TestNewServerPanics(t *testing.T) {
 		cvmtest.WithReplicas(0), cvmtest.WithTCBStatus("Great"), cvmtest.WithPKI(nil),
 		cvmtest.WithComposeFile(nil), cvmtest.WithOversizedAttestation(0), cvmtest.WithAttestationDelay(-1),
 		cvmtest.WithAttestationResponder(nil), cvmtest.WithTamperedEventLog(nil), cvmtest.WithMaxConcurrentQuotes(0),
+		cvmtest.WithOversizedEventLog(0), cvmtest.WithTrickledAttestation(0), cvmtest.WithInfoResponder(nil),
+		cvmtest.WithTLSCertificate(tls.Certificate{}), cvmtest.WithTLSCertificate(tls.Certificate{Certificate: [][]byte{{1}}, PrivateKey: struct{}{}}),
 	} {
 		assert.Panics(t, func() { cvmtest.NewServer(nil, o).Close() })
 	}

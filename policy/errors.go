@@ -8,8 +8,10 @@ import (
 
 var (
 	// ErrInvalid matches every error of a policy that does not load or
-	// does not validate: errors.Is(err, policy.ErrInvalid).
-	ErrInvalid = errors.New("invalid policy")
+	// does not validate: errors.Is(err, policy.ErrInvalid). Such an error
+	// also matches verify.KindInvalidPolicy, the kind verify.KindOf gives
+	// it.
+	ErrInvalid error = invalidPolicy{}
 	// ErrIncompleteReport matches a FromReport failure: the report lacks
 	// evidence any policy needs.
 	ErrIncompleteReport = errors.New("report lacks the evidence a policy needs")
@@ -51,8 +53,20 @@ func (e *FieldError) Error() string {
 // Unwrap returns the underlying cause.
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrInvalid) true for every FieldError.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+// Is makes errors.Is(err, ErrInvalid) true for every FieldError, and so
+// errors.Is(err, verify.KindInvalidPolicy).
+func (e *FieldError) Is(target error) bool {
+	return target == ErrInvalid || errors.Is(ErrInvalid, target)
+}
+
+// invalidPolicy is ErrInvalid. It matches verify.KindInvalidPolicy, so
+// that verify.KindOf classifies every error of a policy that does not load
+// or validate, as it does every other error of the module.
+type invalidPolicy struct{}
+
+func (invalidPolicy) Error() string { return "invalid policy" }
+
+func (invalidPolicy) Is(target error) bool { return target == verify.KindInvalidPolicy }
 
 // Violation is one rule of a policy that a report breaks. It matches
 // verify.KindPolicy, so errors.Is(err, verify.KindPolicy) holds for the

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -112,8 +113,8 @@ func (t *Transport) fetchAndVerify(ctx context.Context, name string, pol *policy
 		return ev, &AttestationError{Origin: name, Step: StepAttestation, Err: err}
 	}
 	ev.nonce = nonce
-	client := t.oneShotClient(conn, pol)
-	defer client.CloseIdleConnections()
+	client, closeConns := t.oneShotClient(conn, pol)
+	defer closeConns()
 
 	attURL := name + t.cfg.attestPath + "?" + wire.ReportDataParam + "=" + hex.EncodeToString(nonce)
 	infoURL := name + t.cfg.infoPath
@@ -193,29 +194,61 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, *tls.Con
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		return nil, nil, unreachable("fetch", fmt.Errorf("%s answered %s", req.URL.Path, resp.Status))
 	}
+	if resp.ContentLength > wire.MaxDocumentSize {
+		// Refused on its declared size, without reading a byte of it.
+		return nil, nil, tooLarge(limits.TooLarge(wire.MaxDocumentSize, fmt.Sprintf("%d bytes (Content-Length)", resp.ContentLength)))
+	}
 	body, err := limits.ReadAll(resp.Body, wire.MaxDocumentSize)
 	if err != nil {
 		if errors.Is(err, limits.ErrTooLarge) {
-			return nil, nil, &verify.Error{Kind: verify.KindMalformedEvidence, Check: "evidence document size", Err: err}
+			return nil, nil, tooLarge(err)
 		}
 		return nil, nil, unreachable("read", err)
 	}
 	return body, resp.TLS, nil
 }
 
+// tooLarge is the refusal of a document over wire.MaxDocumentSize.
+func tooLarge(err error) error {
+	return &verify.Error{Kind: verify.KindMalformedEvidence, Check: "evidence document size", Err: err}
+}
+
 // oneShotClient sends the attestation requests over conn. Should the
 // server close conn before both documents are fetched, further requests
 // use new connections; the binding is checked against the key of the
-// connection the attestation came over, whichever it was.
-func (t *Transport) oneShotClient(conn *tls.Conn, pol *policy.Policy) *http.Client {
-	var used atomic.Bool
+// connection the attestation came over, whichever it was. closeConns
+// closes every connection the client made, conn included, and any still
+// being dialed when it returns: a request cancelled because the other
+// failed can leave its HTTP/2 connection busy past CloseIdleConnections,
+// and a dial outlives the request that started it, so neither idleness
+// nor the requests can be relied on to end them.
+func (t *Transport) oneShotClient(conn *tls.Conn, pol *policy.Policy) (client *http.Client, closeConns func()) {
+	var (
+		used   atomic.Bool
+		mu     sync.Mutex
+		conns  = []net.Conn{conn}
+		closed bool
+	)
+	track := func(c net.Conn) (net.Conn, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			c.Close()
+			return nil, net.ErrClosed
+		}
+		conns = append(conns, c)
+		return c, nil
+	}
 	tr := &http.Transport{
 		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			if used.CompareAndSwap(false, true) {
 				return conn, nil
 			}
 			c, _, err := t.connect(ctx, addr, pol)
-			return c, err
+			if err != nil {
+				return nil, err
+			}
+			return track(c)
 		},
 		ForceAttemptHTTP2:      t.h2,
 		MaxConnsPerHost:        1,
@@ -223,10 +256,21 @@ func (t *Transport) oneShotClient(conn *tls.Conn, pol *policy.Policy) *http.Clie
 		DisableCompression:     true,
 		ResponseHeaderTimeout:  t.cfg.timeout,
 	}
-	return &http.Client{
+	client = &http.Client{
 		Transport: tr,
 		// An attestation is answered in place; a redirect is refused.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return client, func() {
+		mu.Lock()
+		closed = true
+		all := conns
+		conns = nil
+		mu.Unlock()
+		for _, c := range all {
+			c.Close()
+		}
+		tr.CloseIdleConnections()
 	}
 }
 

@@ -90,8 +90,15 @@ func (t *Transport) register(o *origin, k keyID, conn *tls.Conn) bool {
 // connect makes a TLS connection to addr, through the proxy if there is
 // one, and returns it with the key its leaf presents. It does not judge
 // the key: the caller pins or attests it before any request byte is
-// written.
+// written. The attestation timeout bounds the dial and the handshake
+// together (and the base transport's TLSHandshakeTimeout the handshake,
+// when shorter): http.Transport dials with a context that a request's
+// cancellation does not end, so without a bound of its own a host that
+// accepts connections and never completes a handshake would hold each
+// dial for ever.
 func (t *Transport) connect(ctx context.Context, addr string, pol *policy.Policy) (*tls.Conn, keyID, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.timeout)
+	defer cancel()
 	raw, err := t.dialRaw(ctx, addr)
 	if err != nil {
 		return nil, keyID{}, err

@@ -38,6 +38,11 @@
 // Failures are returned as *AttestationError and remembered for a short,
 // growing backoff so a broken CVM is not hammered.
 //
+// What a CVM can cost a client is bounded: each document within
+// wire.MaxDocumentSize (a larger declared Content-Length is refused
+// unread), each attestation, and each connection's dial and handshake,
+// within the attestation timeout, and the unknown keys one dial attests.
+//
 // # Certificates and binding
 //
 // With channel binding "spki" (the default) or "ratls" the attested key is

@@ -115,8 +115,9 @@ func WithPaths(attestation, info string) Option {
 	}
 }
 
-// WithAttestationTimeout bounds one attestation. The default is
-// DefaultAttestationTimeout.
+// WithAttestationTimeout bounds one attestation, and each connection's
+// dial and TLS handshake, whether or not an attestation follows. The
+// default is DefaultAttestationTimeout.
 func WithAttestationTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
