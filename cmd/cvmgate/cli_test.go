@@ -105,7 +105,7 @@ func TestUnknownInput(t *testing.T) {
 		{"unknown flag", []string{"quote", "verify", "--frob"}, []string{"unknown flag --frob", "cvmgate quote verify --help"}},
 		{"flag without its value", []string{"quote", "verify", "--quote"}, []string{"--quote needs a value"}},
 		{"bad flag value", []string{"quote", "verify", "--timeout", "soon"}, []string{`--timeout "soon"`, "parse error"}},
-		{"argument to a command without any", []string{"demo", "extra"}, []string{`unexpected argument "extra": demo takes no arguments`}},
+		{"argument to a command without any", []string{"version", "extra"}, []string{`unexpected argument "extra": version takes no arguments`}},
 		{"argument to a command of flags", []string{"quote", "verify", "--quote", "q", "extra"}, []string{`unexpected argument "extra"`, "only flags"}},
 		{"missing argument", []string{"policy", "check"}, []string{"missing argument FILE"}},
 		{"one argument too many", []string{"policy", "check", "a.yaml", "b.yaml"}, []string{`unexpected argument "b.yaml": expected only FILE`}},
