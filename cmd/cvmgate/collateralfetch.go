@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
 var collateralFetchCmd = &command{
@@ -64,12 +63,7 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		src := opts.Collateral
-		if src == nil {
-			src = collateral.NewPCS(collateral.HTTPOptions{})
-		}
-		rec := &recordingSource{Source: src}
-		opts.Collateral = rec
+		rec := recordCollateral(&opts)
 		v, err := verify.New(opts)
 		if err != nil {
 			return usageError{err}
@@ -80,7 +74,7 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 		}
 		ctx, cancel := sf.withTimeout(ctx)
 		defer cancel()
-		progress(e, quiet, "fetching collateral from %s", src.ID())
+		progress(e, quiet, "fetching collateral from %s", rec.Source.ID())
 		report, verr := v.Verify(ctx, raw, verify.Accept{Statuses: verify.Statuses(), AllowDebug: true})
 		if !collateralVerified(report, verr) {
 			return verr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
@@ -16,6 +17,18 @@ type recordingSource struct {
 
 	mu  sync.Mutex
 	got *collateral.Collateral
+}
+
+// recordCollateral puts a recordingSource in front of opts.Collateral, or
+// of Intel's PCS when opts names no source, and returns it.
+func recordCollateral(opts *verify.Options) *recordingSource {
+	src := opts.Collateral
+	if src == nil {
+		src = collateral.NewPCS(collateral.HTTPOptions{})
+	}
+	rec := &recordingSource{Source: src}
+	opts.Collateral = rec
+	return rec
 }
 
 // Fetch implements collateral.Source.

@@ -273,13 +273,18 @@ func (r *result) writeVerdict(w io.Writer) error {
 		_, err := fmt.Fprintln(w, "VERIFIED")
 		return err
 	}
+	return writeRefusal(w, r.Verdict, r.Error)
+}
+
+// writeRefusal prints the line of a refusal or of no verdict, and its hint.
+func writeRefusal(w io.Writer, verdict string, e *resultError) error {
 	word := "REJECTED"
-	if r.Verdict == verdictInconclusive {
+	if verdict == verdictInconclusive {
 		word = "NO VERDICT"
 	}
-	fmt.Fprintf(w, "%s: %s\n", word, r.Error.Message)
-	if r.Error.Hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", r.Error.Hint)
+	fmt.Fprintf(w, "%s: %s\n", word, e.Message)
+	if e.Hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", e.Hint)
 	}
 	return nil
 }

@@ -219,13 +219,5 @@ func (r *liveResult) writeLiveVerdict(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "VERIFIED %s%s\n", r.URL, until)
 		return err
 	}
-	word := "REJECTED"
-	if r.Verdict == verdictInconclusive {
-		word = "NO VERDICT"
-	}
-	fmt.Fprintf(w, "%s: %s\n", word, r.Error.Message)
-	if r.Error.Hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", r.Error.Hint)
-	}
-	return nil
+	return writeRefusal(w, r.Verdict, r.Error)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/cvmgate/cvmgate/remote"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -113,15 +112,10 @@ func (f *liveFlags) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	src := opts.Collateral
-	if src == nil {
-		src = collateral.NewPCS(collateral.HTTPOptions{})
-	}
-	rec := &recordingSource{Source: src}
+	rec := recordCollateral(&opts)
 	if origin := f.sf.collateralOrigin(e, false); origin != "" {
 		rec.onFetch = func() { progress(e, f.quiet(), "fetching collateral from %s", origin) }
 	}
-	opts.Collateral = rec
 	topts, err := f.transportOptions(e, opts)
 	if err != nil {
 		return err
