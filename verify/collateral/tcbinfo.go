@@ -154,16 +154,22 @@ func (t *TCBInfo) decode(d *decoder, raw []byte) error {
 func (m *TDXModule) decode(d *decoder) error {
 	const path = "tdxModule"
 	_, _, err := d.object("", path, []string{"mrsigner", "attributes", "attributesMask"}, func(name string) error {
-		switch name {
-		case "mrsigner":
-			return d.hex(path, name, &m.MRSigner)
-		case "attributes":
-			return d.hex(path, name, &m.Attributes)
-		default:
-			return d.hex(path, name, &m.AttributesMask)
-		}
+		return d.moduleMember(path, name, &m.MRSigner, &m.Attributes, &m.AttributesMask)
 	})
 	return err
+}
+
+// moduleMember reads the mrsigner, attributes or attributesMask member of
+// a TDX module or TDX module identity.
+func (d *decoder) moduleMember(path, name string, mrSigner, attributes, mask *HexBytes) error {
+	switch name {
+	case "mrsigner":
+		return d.hex(path, name, mrSigner)
+	case "attributes":
+		return d.hex(path, name, attributes)
+	default:
+		return d.hex(path, name, mask)
+	}
 }
 
 // decode reads one element of tdxModuleIdentities.
@@ -173,16 +179,12 @@ func (m *TDXModuleIdentity) decode(d *decoder) error {
 		switch name {
 		case "id":
 			return d.str(path, name, &m.ID)
-		case "mrsigner":
-			return d.hex(path, name, &m.MRSigner)
-		case "attributes":
-			return d.hex(path, name, &m.Attributes)
-		case "attributesMask":
-			return d.hex(path, name, &m.AttributesMask)
-		default:
+		case "tcbLevels":
 			var err error
 			m.TCBLevels, err = decodeArray(d, path, name, func(l *ISVTCBLevel) error { return l.decode(d, path+".tcbLevels") })
 			return err
+		default:
+			return d.moduleMember(path, name, &m.MRSigner, &m.Attributes, &m.AttributesMask)
 		}
 	})
 	return err
@@ -192,18 +194,25 @@ func (m *TDXModuleIdentity) decode(d *decoder) error {
 func (l *TCBLevel) decode(d *decoder) error {
 	const path = "tcbLevels"
 	_, _, err := d.object("", path, []string{"tcb", "tcbDate", "tcbStatus", "advisoryIDs"}, func(name string) error {
-		switch name {
-		case "tcb":
+		if name == "tcb" {
 			return l.TCB.decode(d)
-		case "tcbDate":
-			return d.time(path, name, &l.TCBDate)
-		case "tcbStatus":
-			return d.str(path, name, &l.TCBStatus)
-		default:
-			return d.strs(path, name, &l.AdvisoryIDs)
 		}
+		return d.levelMember(path, name, &l.TCBDate, &l.TCBStatus, &l.AdvisoryIDs)
 	})
 	return err
+}
+
+// levelMember reads the tcbDate, tcbStatus or advisoryIDs member of a TCB
+// level.
+func (d *decoder) levelMember(path, name string, date *time.Time, status *string, advisoryIDs *[]string) error {
+	switch name {
+	case "tcbDate":
+		return d.time(path, name, date)
+	case "tcbStatus":
+		return d.str(path, name, status)
+	default:
+		return d.strs(path, name, advisoryIDs)
+	}
 }
 
 // decode reads the tcb object of a platform TCB level.
@@ -243,19 +252,13 @@ func (e *TCBComponent) decode(d *decoder, path string) error {
 // the array at path.
 func (l *ISVTCBLevel) decode(d *decoder, path string) error {
 	_, _, err := d.object(path, "", []string{"tcb", "tcbDate", "tcbStatus", "advisoryIDs"}, func(name string) error {
-		switch name {
-		case "tcb":
+		if name == "tcb" {
 			_, _, err := d.object(path, name, []string{"isvsvn"}, func(string) error {
 				return d.uint16(path, "tcb.isvsvn", &l.TCB.ISVSVN)
 			})
 			return err
-		case "tcbDate":
-			return d.time(path, name, &l.TCBDate)
-		case "tcbStatus":
-			return d.str(path, name, &l.TCBStatus)
-		default:
-			return d.strs(path, name, &l.AdvisoryIDs)
 		}
+		return d.levelMember(path, name, &l.TCBDate, &l.TCBStatus, &l.AdvisoryIDs)
 	})
 	return err
 }
