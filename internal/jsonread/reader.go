@@ -388,23 +388,10 @@ func (r *Reader) enter() error {
 // order with the member's unquoted name; member must read the value. An
 // error from member stops the reading and is returned as it is.
 func (r *Reader) Object(member func(name []byte) error) error {
-	r.space()
-	if r.pos >= len(r.data) || r.data[r.pos] != '{' {
-		return r.syntax("expected an object, found %s", r.found())
-	}
-	if err := r.enter(); err != nil {
-		return err
-	}
-	r.pos++
-	r.space()
-	if r.pos < len(r.data) && r.data[r.pos] == '}' {
-		r.pos++
-		r.depth--
-		return nil
-	}
-	for {
-		name, err := r.String()
-		if err != nil {
+	more, err := r.open('{', '}', "an object")
+	for more && err == nil {
+		var name []byte
+		if name, err = r.String(); err != nil {
 			return err
 		}
 		r.space()
@@ -412,62 +399,66 @@ func (r *Reader) Object(member func(name []byte) error) error {
 			return r.syntax("expected ':' after an object key, found %s", r.found())
 		}
 		r.pos++
-		if err := member(name); err != nil {
+		if err = member(name); err != nil {
 			return err
 		}
-		r.space()
-		if r.pos < len(r.data) {
-			switch r.data[r.pos] {
-			case ',':
-				r.pos++
-				r.space()
-				continue
-			case '}':
-				r.pos++
-				r.depth--
-				return nil
-			}
-		}
-		return r.syntax("expected ',' or '}' after an object member, found %s", r.found())
+		more, err = r.next('}', "'}' after an object member")
 	}
+	return err
 }
 
 // Array reads an array, calling element for each of its elements in
 // order; element must read the value. An error from element stops the
 // reading and is returned as it is.
 func (r *Reader) Array(element func() error) error {
+	more, err := r.open('[', ']', "an array")
+	for more && err == nil {
+		if err = element(); err != nil {
+			return err
+		}
+		more, err = r.next(']', "']' after an array element")
+	}
+	return err
+}
+
+// open reads the opening byte of an array or object (what names it) and,
+// if it is empty, its closing byte; more says whether an element follows.
+func (r *Reader) open(opening, closing byte, what string) (more bool, err error) {
 	r.space()
-	if r.pos >= len(r.data) || r.data[r.pos] != '[' {
-		return r.syntax("expected an array, found %s", r.found())
+	if r.pos >= len(r.data) || r.data[r.pos] != opening {
+		return false, r.syntax("expected %s, found %s", what, r.found())
 	}
 	if err := r.enter(); err != nil {
-		return err
+		return false, err
 	}
 	r.pos++
 	r.space()
-	if r.pos < len(r.data) && r.data[r.pos] == ']' {
+	if r.pos < len(r.data) && r.data[r.pos] == closing {
 		r.pos++
 		r.depth--
-		return nil
+		return false, nil
 	}
-	for {
-		if err := element(); err != nil {
-			return err
+	return true, nil
+}
+
+// next reads the ',' between two elements, or the closing byte after the
+// last; more says whether an element follows. after names the closing
+// byte and what it follows, for the error.
+func (r *Reader) next(closing byte, after string) (more bool, err error) {
+	r.space()
+	if r.pos < len(r.data) {
+		switch r.data[r.pos] {
+		case ',':
+			r.pos++
+			r.space()
+			return true, nil
+		case closing:
+			r.pos++
+			r.depth--
+			return false, nil
 		}
-		r.space()
-		if r.pos < len(r.data) {
-			switch r.data[r.pos] {
-			case ',':
-				r.pos++
-				continue
-			case ']':
-				r.pos++
-				r.depth--
-				return nil
-			}
-		}
-		return r.syntax("expected ',' or ']' after an array element, found %s", r.found())
 	}
+	return false, r.syntax("expected ',' or %s, found %s", after, r.found())
 }
 
 // hexValue returns the value of a hex digit, or -1.
