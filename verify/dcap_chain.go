@@ -112,12 +112,16 @@ type pckChain struct {
 	ca collateral.CA
 	// key is the SHA-256 of the chain's PEM, its key in the chain memo.
 	key memoKey
+	// ext holds the SGX extensions of the leaf.
+	ext *pck.Extensions
 	// fmspc, pceID and deviceID are the report's platform fields, from
-	// the leaf's SGX extensions; leafSerial and caSerial the serial
-	// numbers of the leaf and the intermediate as CRLs index them. They
-	// are derived once, with the chain.
+	// ext; leafSerial and caSerial the serial numbers of the leaf and the
+	// intermediate as CRLs index them; from and until the times between
+	// which all three certificates are valid, both included (as x509
+	// validity is). They are derived once, with the chain.
 	fmspc, pceID, deviceID string
 	leafSerial, caSerial   string
+	from, until            time.Time
 }
 
 // pckChainAt returns the quote's PEM PCK chain verified at now, with the
@@ -125,28 +129,25 @@ type pckChain struct {
 // memo while now lies within the validity of its three certificates;
 // otherwise verifyPCKChain checks it. Revocation is checked later, on
 // every verification, against the collateral's CRLs.
-func (v *Verifier) pckChainAt(pemChain []byte, now time.Time) (*pckChain, *pck.Extensions, error) {
+func (v *Verifier) pckChainAt(pemChain []byte, now time.Time) (*pckChain, error) {
 	key := sha256.Sum256(pemChain)
-	if k, ok := v.chains.Get(key); ok && validAt(now, k.from, k.until) {
-		return k.chain, k.ext, nil
+	if chain, ok := v.chains.Get(key); ok && validAt(now, chain.from, chain.until) {
+		return chain, nil
 	}
 	chain, err := v.verifyPCKChain(pemChain, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	chain.key = key
-	ext, err := pck.ParseExtensions(chain.leaf)
-	if err != nil {
-		return nil, nil, newError(KindCertChain, "pck certificate extensions", err)
+	if chain.ext, err = pck.ParseExtensions(chain.leaf); err != nil {
+		return nil, newError(KindCertChain, "pck certificate extensions", err)
 	}
-	ppid := sha256.Sum256(ext.PPID[:])
-	chain.fmspc, chain.pceID, chain.deviceID = ext.FMSPCHex(), ext.PCEIDHex(), hex.EncodeToString(ppid[:])
-	v.chains.Add(key, &knownChain{
-		chain: chain, ext: ext,
-		from:  latest(chain.leaf.NotBefore, latest(chain.intermediate.NotBefore, chain.root.NotBefore)),
-		until: earliest(chain.leaf.NotAfter, earliest(chain.intermediate.NotAfter, chain.root.NotAfter)),
-	})
-	return chain, ext, nil
+	ppid := sha256.Sum256(chain.ext.PPID[:])
+	chain.fmspc, chain.pceID, chain.deviceID = chain.ext.FMSPCHex(), chain.ext.PCEIDHex(), hex.EncodeToString(ppid[:])
+	chain.from = latest(chain.leaf.NotBefore, latest(chain.intermediate.NotBefore, chain.root.NotBefore))
+	chain.until = earliest(chain.leaf.NotAfter, earliest(chain.intermediate.NotAfter, chain.root.NotAfter))
+	v.chains.Add(key, chain)
+	return chain, nil
 }
 
 // verifyPCKChain checks the quote's PEM PCK chain at now: exactly leaf,

@@ -194,8 +194,9 @@ func parseCRL(check string, der []byte) (*x509.RevocationList, error) {
 	return crl, nil
 }
 
-// finishCRL checks the period of a CRL whose signature signer verified and
-// indexes its revoked serial numbers.
+// finishCRL checks the period of a CRL whose signature signer verified,
+// signer being named as the CRL's issuer, and indexes its revoked serial
+// numbers.
 func finishCRL(check string, crl *x509.RevocationList, signer *x509.Certificate, now time.Time, w *window) (*verifiedCRL, error) {
 	if crl.NextUpdate.IsZero() {
 		return nil, mismatch(KindCollateralMismatch, check+": nextUpdate", "a date", "none")
@@ -205,8 +206,6 @@ func finishCRL(check string, crl *x509.RevocationList, signer *x509.Certificate,
 	}
 	w.add(crl.ThisUpdate, crl.NextUpdate)
 	out := &verifiedCRL{
-		issuer:     bytes.Clone(crl.RawIssuer),
-		issuerName: crl.Issuer.CommonName,
 		signer:     signer,
 		revoked:    make(map[string]struct{}, len(crl.RevokedCertificateEntries)),
 		nextUpdate: crl.NextUpdate,

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-
-	"github.com/cvmgate/cvmgate/verify/pck"
 )
 
 // Memo sizes. A verifier meets few PCK intermediates and signing
@@ -34,18 +32,10 @@ const (
 // memoKey is the SHA-256 a memo is keyed by.
 type memoKey = [sha256.Size]byte
 
-// knownChain is a PCK chain that passed verifyPCKChain, with the SGX
-// extensions of its leaf, and the times between which all three
-// certificates are valid, both included (as x509 validity is).
-type knownChain struct {
-	chain       *pckChain
-	ext         *pck.Extensions
-	from, until time.Time
-}
-
-// chainMemo holds knownChains by the SHA-256 of the exact PEM chain of the
-// quote, which names the trusted root by its DER.
-type chainMemo = lru.Cache[memoKey, *knownChain]
+// chainMemo holds the PCK chains that passed verifyPCKChain, with the
+// SGX extensions of their leaves, by the SHA-256 of the exact PEM chain of
+// the quote, which names the trusted root by its DER.
+type chainMemo = lru.Cache[memoKey, *pckChain]
 
 // qeReportMemo holds the QE reports whose signature by a PCK leaf has
 // been verified, by qeReportKey.
@@ -74,7 +64,7 @@ type certMemo = lru.Cache[memoKey, *x509.Certificate]
 // newMemos makes v's memos.
 func (v *Verifier) newMemos() error {
 	var err error
-	if v.chains, err = lru.New[memoKey, *knownChain](chainMemoSize); err != nil {
+	if v.chains, err = lru.New[memoKey, *pckChain](chainMemoSize); err != nil {
 		return err
 	}
 	if v.qeReports, err = lru.New[memoKey, struct{}](qeReportMemoSize); err != nil {

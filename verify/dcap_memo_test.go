@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"math/big"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,17 +33,6 @@ var memoPKI = sync.OnceValue(func() *cvmtest.PKI {
 	return p
 })
 
-// memoClock is a settable verification time.
-type memoClock struct{ t atomic.Pointer[time.Time] }
-
-func (c *memoClock) set(t time.Time) { c.t.Store(&t) }
-func (c *memoClock) now() time.Time  { return *c.t.Load() }
-func newMemoClock(t time.Time) *memoClock {
-	c := &memoClock{}
-	c.set(t)
-	return c
-}
-
 // memoCollateral is collateral of p around memoNow, revoking the serials
 // given.
 func memoCollateral(t *testing.T, p *cvmtest.PKI, revokedPCK, revokedRoot []*big.Int) *collateral.Collateral {
@@ -56,22 +44,16 @@ func memoCollateral(t *testing.T, p *cvmtest.PKI, revokedPCK, revokedRoot []*big
 
 // memoVerifier verifies against p's root (and others) on clk, with the
 // collateral src serves or, when src is nil, without collateral.
-func memoVerifier(t *testing.T, clk *memoClock, src collateral.Source, roots ...*x509.Certificate) *verify.Verifier {
+func memoVerifier(t *testing.T, clk *clock, src collateral.Source, roots ...*x509.Certificate) *verify.Verifier {
 	t.Helper()
 	v, err := verify.New(verify.Options{Collateral: src, NoCollateral: src == nil, TrustedRoots: roots, Now: clk.now})
 	require.NoError(t, err)
 	return v
 }
 
-// acceptAny accepts every TCB status, so that only the checks decide.
-var acceptAny = verify.Accept{Statuses: append(verify.Statuses(), verify.StatusUnknown)}
-
-func memoQuote(t *testing.T, p *cvmtest.PKI) []byte {
-	t.Helper()
-	raw, err := p.Quote(cvmtest.QuoteOptions{})
-	require.NoError(t, err)
-	return raw
-}
+// acceptAny accepts every TCB status, StatusUnknown included, so that
+// only the checks decide.
+var acceptAny = verify.Accept{Statuses: allStatuses}
 
 // TestMemoServesAKnownPlatform: a second quote of a platform reuses its
 // chain, leaf extensions, QE report signature and signing certificates
@@ -80,8 +62,8 @@ func TestMemoServesAKnownPlatform(t *testing.T) {
 	p := memoPKI()
 	src := &swapSource{}
 	src.c.Store(memoCollateral(t, p, nil, nil))
-	v := memoVerifier(t, newMemoClock(memoNow), src, p.Root)
-	raw := memoQuote(t, p)
+	v := memoVerifier(t, &clock{t: memoNow}, src, p.Root)
+	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 
 	_, err := v.Verify(context.Background(), raw, acceptAny)
 	require.NoError(t, err)
@@ -90,8 +72,7 @@ func TestMemoServesAKnownPlatform(t *testing.T) {
 	assert.Equal(t, 1, qes)
 	assert.Equal(t, 2, certs, "the PCK CA (also the PCK CRL's issuer) and the TCB signing certificate")
 
-	q, err := quote.Parse(raw)
-	require.NoError(t, err)
+	q := parsed(t, raw)
 	first, ext, err := verify.PCKChainAt(v, q.PCKChainPEM, memoNow)
 	require.NoError(t, err)
 	again, ext2, err := verify.PCKChainAt(v, q.PCKChainPEM, memoNow.Add(time.Hour))
@@ -114,9 +95,9 @@ func TestMemoServesAKnownPlatform(t *testing.T) {
 // certificate of it is valid; NotBefore and NotAfter are both included.
 func TestMemoChainValidity(t *testing.T) {
 	p := memoPKI()
-	clk := newMemoClock(memoNow)
+	clk := &clock{t: memoNow}
 	v := memoVerifier(t, clk, nil, p.Root)
-	raw := memoQuote(t, p)
+	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 	from, until := p.PCK.NotBefore, p.PCK.NotAfter
 
 	for _, step := range []struct {
@@ -152,11 +133,10 @@ func TestMemoChainValidity(t *testing.T) {
 // leaf ends it.
 func TestMemoChainValidityIsTheNarrowest(t *testing.T) {
 	p := memoPKI()
-	clk := newMemoClock(memoNow)
+	clk := &clock{t: memoNow}
 	v := memoVerifier(t, clk, nil, p.Root)
 	ca, caChain := narrowed(t, p, p.Intermediate, p.IntermediateKey)
-	q, err := quote.Parse(memoQuote(t, p))
-	require.NoError(t, err)
+	q := parsed(t, testQuote(t, p, cvmtest.QuoteOptions{}))
 	q.PCKChainPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.PCK.Raw}), caChain...)
 	raw, err := q.Marshal()
 	require.NoError(t, err)
@@ -185,8 +165,8 @@ func TestMemoRevokedAfterRemembered(t *testing.T) {
 	src := &swapSource{}
 	clean := memoCollateral(t, p, nil, nil)
 	src.c.Store(clean)
-	v := memoVerifier(t, newMemoClock(memoNow), src, p.Root)
-	raw := memoQuote(t, p)
+	v := memoVerifier(t, &clock{t: memoNow}, src, p.Root)
+	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 	_, err := v.Verify(context.Background(), raw, acceptAny)
 	require.NoError(t, err)
 
@@ -232,7 +212,7 @@ func narrowed(t *testing.T, p *cvmtest.PKI, c *x509.Certificate, key *ecdsa.Priv
 // revokes it.
 func TestMemoSigningCertificateValidity(t *testing.T) {
 	p := memoPKI()
-	v := memoVerifier(t, newMemoClock(memoNow), &swapSource{}, p.Root)
+	v := memoVerifier(t, &clock{t: memoNow}, &swapSource{}, p.Root)
 	rootCRL := func(revoked []*big.Int) verify.RootCRL {
 		crl, err := verify.CheckRootCRL(v, memoCollateral(t, p, nil, revoked).RootCACRL, memoNow)
 		require.NoError(t, err)
@@ -295,7 +275,7 @@ func TestMemoSigningCertificateValidity(t *testing.T) {
 // validity.
 func TestMemoIntermediateValidity(t *testing.T) {
 	p := memoPKI()
-	v := memoVerifier(t, newMemoClock(memoNow), nil, p.Root)
+	v := memoVerifier(t, &clock{t: memoNow}, nil, p.Root)
 	ca, _ := narrowed(t, p, p.Intermediate, p.IntermediateKey)
 	known, _, err := verify.VerifiedIntermediate(v, ca.Raw, p.Root, memoNow)
 	require.NoError(t, err)
@@ -316,16 +296,15 @@ func TestMemoQEReportKey(t *testing.T) {
 	other, err := cvmtest.NewPKI(cvmtest.PKIOptions{Seed: []byte("memo: another platform"),
 		NotBefore: memoNow.Add(-24 * time.Hour), NotAfter: memoNow.Add(24 * time.Hour)})
 	require.NoError(t, err)
-	v := memoVerifier(t, newMemoClock(memoNow), nil, p.Root, other.Root)
-	raw := memoQuote(t, p)
+	v := memoVerifier(t, &clock{t: memoNow}, nil, p.Root, other.Root)
+	raw := testQuote(t, p, cvmtest.QuoteOptions{})
 	_, err = v.Verify(context.Background(), raw, acceptAny)
 	require.NoError(t, err)
 	_, qes, _ := verify.MemoLens(v)
 	require.Equal(t, 1, qes)
 
 	tamper := func(edit func(q *quote.Quote)) []byte {
-		q, err := quote.Parse(raw)
-		require.NoError(t, err)
+		q := parsed(t, raw)
 		edit(q)
 		out, err := q.Marshal()
 		require.NoError(t, err)
@@ -345,7 +324,7 @@ func TestMemoQEReportKey(t *testing.T) {
 
 // TestMemosAreBounded: each memo keeps at most its size.
 func TestMemosAreBounded(t *testing.T) {
-	v := memoVerifier(t, newMemoClock(memoNow), nil, memoPKI().Root)
+	v := memoVerifier(t, &clock{t: memoNow}, nil, memoPKI().Root)
 	verify.FillMemos(v)
 	chains, qes, certs := verify.MemoLens(v)
 	assert.Equal(t, verify.ChainMemoSize, chains)

@@ -47,12 +47,6 @@ func TestQVLStricterCases(t *testing.T) {
 	t.Parallel()
 	hour := time.Hour
 	sigDataLenOffset := quote.HeaderSize + quote.BodySizeTD10
-	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{TCBInfo: f}
-	}
-	qeIdentity := func(f func(*collateral.QEIdentity)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{QEIdentity: f}
-	}
 	cases := []struct {
 		doc string
 		verifyCase

@@ -55,16 +55,6 @@ func onlyFirstCert(chain []byte) []byte {
 	return chain[:bytes.Index(chain, end)+len(end)]
 }
 
-func runCases(t *testing.T, cases []verifyCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t)
-		})
-	}
-}
-
 // TestQVLPCKCRLFromTheLeafIssuer: QVL verifies the PCK CRL with the key of
 // the intermediate that issued the PCK leaf in the quote's chain
 // (PckCertVerifier::verify, PckCrlVerifier::verify). A CRL that only bears
@@ -168,9 +158,6 @@ func TestQVLPlatformLevelOrder(t *testing.T) {
 // TdxModuleIdentity.cpp). QE identity levels may repeat an isvsvn.
 func TestQVLDuplicateLevels(t *testing.T) {
 	t.Parallel()
-	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{TCBInfo: f}
-	}
 	runCases(t, []verifyCase{
 		{name: "platform levels with the same SVNs", coll: tcbInfo(func(i *collateral.TCBInfo) {
 			l := i.TCBLevels[0]
@@ -238,9 +225,6 @@ func TestQVLTDXModuleIdentity(t *testing.T) {
 	signer := bytes.Repeat([]byte{0xAB}, 48)
 	var signerSEAM [48]byte
 	copy(signerSEAM[:], signer)
-	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{TCBInfo: f}
-	}
 	everyModule := func(f func(signer, attrs, mask []byte)) cvmtest.CollateralOptions {
 		return tcbInfo(func(i *collateral.TCBInfo) {
 			f(i.TDXModule.MRSigner, i.TDXModule.Attributes, i.TDXModule.AttributesMask)
@@ -287,9 +271,6 @@ func TestQVLTDXModuleIdentity(t *testing.T) {
 // can never match.
 func TestQVLQEIdentityMasks(t *testing.T) {
 	t.Parallel()
-	qeIdentity := func(f func(*collateral.QEIdentity)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{QEIdentity: f}
-	}
 	qe := failedAt(verify.CheckQEIdentity)
 	runCases(t, []verifyCase{
 		{name: "identity MISCSELECT bit outside its mask", coll: qeIdentity(func(id *collateral.QEIdentity) {

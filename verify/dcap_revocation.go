@@ -10,12 +10,10 @@ import (
 
 // verifiedCRL is a CRL whose signature has been checked.
 type verifiedCRL struct {
-	// issuer is the DER of the CRL's issuer name.
-	issuer     []byte
-	issuerName string
-	// signer is the certificate whose key verified the CRL's signature: a
-	// trusted root for the root CA CRL, the first certificate of the
-	// bundle's issuer chain for the PCK CRL.
+	// signer is the certificate whose key verified the CRL's signature
+	// and whose subject is the CRL's issuer name: a trusted root for the
+	// root CA CRL, the first certificate of the bundle's issuer chain for
+	// the PCK CRL.
 	signer     *x509.Certificate
 	revoked    map[string]struct{}
 	nextUpdate time.Time
@@ -52,8 +50,8 @@ func serialKey(n *big.Int) string {
 // collateral_mismatch; one under ca's name signed with another key, such as
 // a re-keyed CA's or a forger's, is collateral_signature.
 func (crl *verifiedCRL) from(check string, ca *x509.Certificate) error {
-	if !bytes.Equal(crl.issuer, ca.RawSubject) {
-		return mismatch(KindCollateralMismatch, check, "issued by "+ca.Subject.CommonName, "issued by "+crl.issuerName)
+	if !bytes.Equal(crl.signer.RawSubject, ca.RawSubject) {
+		return mismatch(KindCollateralMismatch, check, "issued by "+ca.Subject.CommonName, "issued by "+crl.signer.Subject.CommonName)
 	}
 	if bytes.Equal(crl.signer.Raw, ca.Raw) {
 		return nil

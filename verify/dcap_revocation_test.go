@@ -46,7 +46,7 @@ func TestVerifiedCRLFrom(t *testing.T) {
 	}
 	key, otherKey := newKey(), newKey()
 	signer := caCert(t, cnPlatformCA, key, 1)
-	crl := &verifiedCRL{issuer: signer.RawSubject, issuerName: cnPlatformCA, signer: signer}
+	crl := &verifiedCRL{signer: signer}
 	cases := []struct {
 		name string
 		ca   *x509.Certificate

@@ -18,7 +18,11 @@ func MemoLens(v *Verifier) (chains, qeReports, certs int) {
 // PCKChainAt is v.pckChainAt; it returns the remembered chain and leaf
 // extensions as opaque values to compare by identity.
 func PCKChainAt(v *Verifier, pemChain []byte, now time.Time) (chain, ext any, err error) {
-	return v.pckChainAt(pemChain, now)
+	c, err := v.pckChainAt(pemChain, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.ext, nil
 }
 
 // VerifiedIntermediate is v.verifiedIntermediate.
@@ -62,7 +66,7 @@ const (
 func FillMemos(v *Verifier) {
 	key := func(i int) memoKey { return certKey(rolePCKCA, big.NewInt(int64(i)).Bytes(), nil) }
 	for i := range 2 * chainMemoSize {
-		v.chains.Add(key(i), &knownChain{})
+		v.chains.Add(key(i), &pckChain{})
 	}
 	for i := range 2 * qeReportMemoSize {
 		v.qeReports.Add(key(i), struct{}{})

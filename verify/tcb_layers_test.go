@@ -91,30 +91,23 @@ func layerCases() []layerCase {
 }
 
 // options returns the PKI and quote options that give the case's statuses.
-func (c layerCase) options(t testing.TB) (cvmtest.PKIOptions, cvmtest.QuoteOptions) {
-	pl, err := cvmtest.PlatformFor(c.platform)
-	require.NoError(t, err)
+func (c layerCase) options(t *testing.T) (cvmtest.PKIOptions, cvmtest.QuoteOptions) {
+	pl := mustPlatform(t, c.platform)
 	o := cvmtest.QuoteOptions{TEETCBSVN: pl.TEETCBSVN}
 	switch c.module {
 	case "":
 		o.TEETCBSVN[1] = 0
 	default:
-		m, err := cvmtest.ModuleFor(c.module)
-		require.NoError(t, err)
-		o.TEETCBSVN = m.TEETCBSVN
+		o.TEETCBSVN = mustModule(t, c.module).TEETCBSVN
 	}
 	switch c.qe {
 	case verify.StatusRevoked:
 		o.QESVN = layerQERevokedSVN
 	default:
-		q, err := cvmtest.QEFor(c.qe)
-		require.NoError(t, err)
-		o.QESVN = q.ISVSVN
+		o.QESVN = mustQE(t, c.qe).ISVSVN
 	}
 	if c.td15 {
-		up, err := cvmtest.ModuleFor(verify.StatusUpToDate)
-		require.NoError(t, err)
-		o.Version, o.BodyType, o.TEETCBSVN2 = quote.Version5, quote.BodyTypeTD15, up.TEETCBSVN
+		o.Version, o.BodyType, o.TEETCBSVN2 = quote.Version5, quote.BodyTypeTD15, mustModule(t, verify.StatusUpToDate).TEETCBSVN
 	}
 	return cvmtest.PKIOptions{TCB: &pl.PCK}, o
 }

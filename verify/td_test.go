@@ -117,10 +117,5 @@ func TestVerifyTDConfiguration(t *testing.T) {
 		{name: "TD 1.5 without a service TD", quote: td15(cvmtest.QuoteOptions{}), status: verify.StatusUpToDate},
 		{name: "TD 1.5 with a service TD", quote: td15(cvmtest.QuoteOptions{MRServiceTD: [48]byte{0: 0xaa}}), kind: verify.KindServiceTD, check: policyFailed},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t)
-		})
-	}
+	runCases(t, cases)
 }

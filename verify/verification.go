@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cvmgate/cvmgate/verify/collateral"
-	"github.com/cvmgate/cvmgate/verify/pck"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
 
@@ -20,7 +19,6 @@ type run struct {
 
 	q     *quote.Quote
 	chain *pckChain
-	ext   *pck.Extensions
 }
 
 // begin starts a run of plan at the verifier's current time.
@@ -105,8 +103,8 @@ func (x *run) local(raw []byte) error {
 	x.r.Debug = q.Body.Debug()
 	x.r.SEPTVEDisable = q.Body.SEPTVEDisable()
 
-	chain, ext, err := x.v.pckChainAt(q.PCKChainPEM, x.now)
-	x.chain, x.ext = chain, ext
+	chain, err := x.v.pckChainAt(q.PCKChainPEM, x.now)
+	x.chain = chain
 	if err := x.step(CheckPCKChain, err); err != nil {
 		return err
 	}
@@ -128,7 +126,7 @@ func (x *run) fillPlatform() {
 	x.r.PCEID = x.chain.pceID
 	x.r.DeviceID = x.chain.deviceID
 	x.r.PCKCA = string(x.chain.ca)
-	x.r.ValidUntil = earliest(x.chain.leaf.NotAfter, earliest(x.chain.intermediate.NotAfter, x.chain.root.NotAfter))
+	x.r.ValidUntil = x.chain.until
 }
 
 // noCollateral is the Detail of the checks Options.NoCollateral skips.
@@ -159,7 +157,7 @@ func (x *run) collateral(ctx context.Context) error {
 	}
 	vc, err := x.v.verifyCollateral(c, x.now)
 	if err == nil {
-		err = checkPlatform(vc.tcbInfo, x.ext)
+		err = checkPlatform(vc.tcbInfo, x.chain.ext)
 	}
 	if err != nil {
 		x.v.reject(req, c)
@@ -188,7 +186,7 @@ func (x *run) collateral(ctx context.Context) error {
 	if err := step(CheckTDXModule, err); err != nil {
 		return err
 	}
-	tcb, err := evaluateTCB(vc, x.q, &x.ext.TCB, module)
+	tcb, err := evaluateTCB(vc, x.q, &x.chain.ext.TCB, module)
 	if err := step(CheckTCBLevels, err); err != nil {
 		return err
 	}

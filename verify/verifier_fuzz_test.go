@@ -3,7 +3,6 @@ package verify_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"slices"
 	"testing"
 
@@ -28,15 +27,7 @@ var acceptAll = verify.Accept{Statuses: allStatuses, AllowDebug: true}
 func fuzzFixture(f *testing.F) (*cvmtest.PKI, *collateral.Collateral, *verify.Verifier) {
 	p := cvmtest.MustPKI(f, cvmtest.PKIOptions{})
 	c := testCollateral(f, p, cvmtest.CollateralOptions{})
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(c, "fuzz"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          fixedNow(testNow),
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	return p, c, v
+	return p, c, testVerifier(f, p, c, nil)
 }
 
 // checkOutcome fails unless exactly one of r and err is set and err is a
@@ -165,15 +156,7 @@ func FuzzVerifyCollateral(f *testing.F) {
 		case 7:
 			c.RootCACRL = data
 		}
-		vc, err := verify.New(verify.Options{
-			Collateral:   collateral.Static(&c, "fuzz"),
-			TrustedRoots: []*x509.Certificate{p.Root},
-			Now:          fixedNow(testNow),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := vc.Verify(context.Background(), raw, acceptAll)
+		r, err := testVerifier(t, p, &c, nil).Verify(context.Background(), raw, acceptAll)
 		checkOutcome(t, r, err)
 	})
 }
@@ -184,13 +167,7 @@ func TestShortTCBInfo(t *testing.T) {
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
 	c := testCollateral(t, p, cvmtest.CollateralOptions{TCBInfo: shortTCBInfo})
 	assert.Less(t, len(c.TCBInfo), 2000)
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(c, "short"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          fixedNow(testNow),
-	})
-	require.NoError(t, err)
-	r, err := v.Verify(context.Background(), testQuote(t, p, cvmtest.QuoteOptions{}), nil)
+	r, err := verifyOnce(testVerifier(t, p, c, nil), testQuote(t, p, cvmtest.QuoteOptions{}))
 	require.NoError(t, err)
 	assert.Equal(t, verify.StatusUpToDate, r.TCBStatus)
 }

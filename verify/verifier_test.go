@@ -117,6 +117,27 @@ func (tc verifyCase) run(t *testing.T) {
 	}
 }
 
+// runCases runs each case as a parallel subtest.
+func runCases(t *testing.T, cases []verifyCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t)
+		})
+	}
+}
+
+// tcbInfo and qeIdentity are the collateral options that edit the TCB info
+// or the QE identity with f.
+func tcbInfo(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
+	return cvmtest.CollateralOptions{TCBInfo: f}
+}
+
+func qeIdentity(f func(*collateral.QEIdentity)) cvmtest.CollateralOptions {
+	return cvmtest.CollateralOptions{QEIdentity: f}
+}
+
 // mustPlatform, mustModule and mustQE read the cvmtest presets.
 func mustPlatform(t *testing.T, s verify.TCBStatus) cvmtest.Platform {
 	p, err := cvmtest.PlatformFor(s)
@@ -375,12 +396,6 @@ func TestVerifyFailures(t *testing.T) {
 	setOpts := func(f func(p *cvmtest.PKI, o *verify.Options)) func(*testing.T, *cvmtest.PKI, *verify.Options) {
 		return func(_ *testing.T, p *cvmtest.PKI, o *verify.Options) { f(p, o) }
 	}
-	tcbInfo := func(f func(*collateral.TCBInfo)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{TCBInfo: f}
-	}
-	qeIdentity := func(f func(*collateral.QEIdentity)) cvmtest.CollateralOptions {
-		return cvmtest.CollateralOptions{QEIdentity: f}
-	}
 	sigDataLenOffset := quote.HeaderSize + quote.BodySizeTD10
 
 	cases := []verifyCase{
@@ -598,12 +613,7 @@ func TestVerifyFailures(t *testing.T) {
 			return cvmtest.QuoteOptions{TEETCBSVN: svn}
 		}(), kind: verify.KindTCBNotSupported},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t)
-		})
-	}
+	runCases(t, cases)
 }
 
 func TestVerifyBundleOfAnotherPlatform(t *testing.T) {

@@ -3,7 +3,6 @@ package eventlog
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -53,10 +52,6 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		err = r.End()
 	}
 	if err != nil {
-		var m *MalformedError
-		if errors.As(err, &m) {
-			return err
-		}
 		return &MalformedError{Index: -1, Reason: "expected an event object", Err: err}
 	}
 	out, err := f.event(null)
