@@ -38,6 +38,15 @@ func extended(edit func([]eventlog.Event) []eventlog.Event) func(t *testing.T) e
 // other32 is a 32-byte value no honest event carries.
 var other32 = bytes.Repeat([]byte{0xee}, 32)
 
+// forgedComposeHash returns events with the compose-hash event replaced
+// by one naming another compose (other32) and carrying no digest, so that
+// only the replay against the quote's RTMR3 can catch it.
+func forgedComposeHash(events []eventlog.Event) []eventlog.Event {
+	e := eventlog.NewRuntimeEvent(eventlog.EventComposeHash, other32)
+	e.Digest = nil
+	return replaceEvent(events, eventlog.EventComposeHash, &e)
+}
+
 // eventLogCases are event logs a hostile CVM could serve beside a genuine
 // quote: forged payloads, edited digests, missing, extra, reordered or
 // duplicated events, and malformed entries.
@@ -51,11 +60,7 @@ func eventLogCases() []hostileCase {
 			}
 			return ev
 		})},
-		{"eventlog/forged compose-hash payload without a digest", verify.KindRTMRMismatch, "rtmr3", served(func(ev []eventlog.Event) []eventlog.Event {
-			e := eventlog.NewRuntimeEvent(eventlog.EventComposeHash, other32)
-			e.Digest = nil
-			return replaceEvent(ev, eventlog.EventComposeHash, &e)
-		})},
+		{"eventlog/forged compose-hash payload without a digest", verify.KindRTMRMismatch, "rtmr3", served(forgedComposeHash)},
 		{"eventlog/boot event digest changed", verify.KindRTMRMismatch, "rtmr0", served(func(ev []eventlog.Event) []eventlog.Event {
 			ev[0].Digest = bytes.Clone(ev[0].Digest)
 			ev[0].Digest[0] ^= 1

@@ -1,7 +1,6 @@
 package conformance_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -74,16 +72,6 @@ func answering(f http.HandlerFunc) func(t *testing.T, honest *cvmtest.Server) *c
 // new key every time.
 func transportCases() []hostileCase {
 	other := []byte(`{"manifest_version":2,"name":"other","runner":"docker-compose","docker_compose_file":"services:\n  x:\n    image: busybox@sha256:` + strings.Repeat("b", 64) + `\n"}`)
-	forge := func(events []eventlog.Event) []eventlog.Event {
-		for i := range events {
-			if events[i].Event == eventlog.EventComposeHash {
-				e := eventlog.NewRuntimeEvent(eventlog.EventComposeHash, bytes.Repeat([]byte{0xee}, 32))
-				e.Digest = nil
-				events[i] = e
-			}
-		}
-		return events
-	}
 	never := make(chan struct{}) // never closed: an attestation that never comes
 	return []hostileCase{
 		{"transport/relay MITM", verify.KindKeyBinding, "spki", reach(false, func(t *testing.T, honest *cvmtest.Server) *cvmtest.Server {
@@ -106,7 +94,7 @@ func transportCases() []hostileCase {
 		{"transport/CVM running another compose", verify.KindPolicy, "app.compose_hashes", reach(false, server(cvmtest.WithComposeFile(other)))},
 		{"transport/debug TD", verify.KindPolicy, "DEBUG", reach(false, server(cvmtest.WithDebug()))},
 		{"transport/out-of-date TCB", verify.KindPolicy, "OutOfDate", reach(false, server(cvmtest.WithTCBStatus("OutOfDate")))},
-		{"transport/forged compose-hash event", verify.KindRTMRMismatch, "rtmr3", reach(false, server(cvmtest.WithTamperedEventLog(forge)))},
+		{"transport/forged compose-hash event", verify.KindRTMRMismatch, "rtmr3", reach(false, server(cvmtest.WithTamperedEventLog(forgedComposeHash)))},
 		{"transport/expired collateral", verify.KindCollateralExpired, "", reach(true, server(cvmtest.WithExpiredCollateral()))},
 		{"transport/plain http", verify.KindKeyBinding, "scheme", func(t *testing.T) error {
 			honest := honestServer(t)

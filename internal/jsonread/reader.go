@@ -212,17 +212,6 @@ func (r *Reader) digits() bool {
 	return r.pos > start
 }
 
-// RawString reads a string and returns it as it appears in the input,
-// quotes included.
-func (r *Reader) RawString() ([]byte, error) {
-	r.space()
-	start := r.pos
-	if err := r.scanString(); err != nil {
-		return nil, err
-	}
-	return r.data[start:r.pos], nil
-}
-
 // String reads a string and returns its value. The value aliases the
 // input when the string is plain (no escapes, only ASCII); otherwise it is
 // a new slice, decoded in the same pass that checks the string.

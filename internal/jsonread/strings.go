@@ -3,8 +3,9 @@ package jsonread
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"unicode/utf8"
+
+	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
 // plainRun returns the length of the run at the start of b of bytes a
@@ -33,7 +34,7 @@ func plainRun(b []byte) int {
 
 // Hex reads a string that is only hex digits, after an optional 0x or
 // 0X, and returns its text and its value, decoded straight from the input
-// in one pass (an empty value is nil). When the next value is not such a
+// by hexfmt.DecodeBytes (an empty value is nil). When the next value is not such a
 // string (an escape, another character, an odd number of digits, not a
 // string at all) ok is false and the reader is still before it: the caller
 // reads the value otherwise and reports what is wrong with it.
@@ -48,18 +49,9 @@ func (r *Reader) Hex() (text, value []byte, ok bool) {
 		return nil, nil, false
 	}
 	text = d[1 : 1+end]
-	digits := text
-	if len(digits) >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') {
-		digits = digits[2:]
-	}
-	if len(digits)%2 != 0 {
+	value, err := hexfmt.DecodeBytes(text)
+	if err != nil {
 		return nil, nil, false
-	}
-	if len(digits) > 0 {
-		value = make([]byte, len(digits)/2)
-		if _, err := hex.Decode(value, digits); err != nil {
-			return nil, nil, false
-		}
 	}
 	r.pos += end + 2
 	return text, value, true

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/cvmgate/cvmgate/internal/limits"
@@ -55,8 +56,7 @@ type bundleJSON struct {
 // *FormatError and match ErrMalformed.
 func ParseBundle(b []byte) (*Collateral, error) {
 	if len(b) > MaxBundleSize {
-		return nil, &FormatError{Item: itemBundle,
-			Err: fmt.Errorf("%w: expected at most %d bytes, found %d", limits.ErrTooLarge, MaxBundleSize, len(b))}
+		return nil, &FormatError{Item: itemBundle, Err: limits.TooLarge(MaxBundleSize, strconv.Itoa(len(b)))}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {

@@ -144,6 +144,7 @@ func TestParseBundleTooLargeMatchesErrTooLarge(t *testing.T) {
 	_, err := ParseBundle(make([]byte, MaxBundleSize+1))
 	assert.ErrorIs(t, err, limits.ErrTooLarge)
 	assert.ErrorIs(t, err, ErrMalformed)
+	assert.EqualError(t, err, "collateral: malformed bundle: too large: expected at most 1048576 bytes, found 1048577")
 }
 
 func TestMarshalBundleRefusesBadCollateral(t *testing.T) {

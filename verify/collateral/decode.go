@@ -264,17 +264,7 @@ func (d *decoder) hex(path, name string, h *HexBytes) error {
 // of a value, if any.
 func (d *decoder) top(raw []byte, names []string, required, notNull int, member func(name string) error) error {
 	d.r = jsonread.New(raw)
-	switch k := d.r.Peek(); k {
-	case jsonread.Object:
-	case jsonread.Null:
-		if _, err := d.null(); err != nil {
-			return err
-		}
-		if err := d.r.End(); err != nil {
-			return d.syntax(err)
-		}
-		return formatErr(d.item, "", "expected a JSON object, found null")
-	default:
+	if k := d.r.Peek(); k != jsonread.Object {
 		if _, err := d.r.Skip(); err != nil {
 			return d.syntax(err)
 		}
