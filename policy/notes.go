@@ -32,10 +32,7 @@ func annotate(n *yaml.Node, prefix string, notes Notes) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		path := key.Value
-		if prefix != "" {
-			path = prefix + "." + key.Value
-		}
+		path := join(prefix, key.Value)
 		if note := notes[path]; note != "" {
 			key.HeadComment = wrapComment(note)
 		}
