@@ -80,7 +80,7 @@ func (a *App) checkPinned(c *compose.App, vs []error) []error {
 		add("runner " + quoteShort(c.Runner) + ", not docker-compose")
 	}
 	for _, s := range c.Scripts {
-		if !a.acceptsScript(s) {
+		if !listsScript(a.AllowedScripts, s) {
 			add(fmt.Sprintf("%s with sha256 %x, not in app.allowed_scripts", s.Kind, s.SHA256))
 		}
 	}
@@ -101,9 +101,9 @@ func (a *App) checkPinned(c *compose.App, vs []error) []error {
 	return vs
 }
 
-// acceptsScript reports whether allowed_scripts lists s's kind and hash.
-func (a *App) acceptsScript(s compose.Script) bool {
-	for _, as := range a.AllowedScripts {
+// listsScript reports whether list holds s's kind and hash.
+func listsScript(list []AllowedScript, s compose.Script) bool {
+	for _, as := range list {
 		if as.Kind == s.Kind && bytes.Equal(as.SHA256, s.SHA256[:]) {
 			return true
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"slices"
 
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/compose"
@@ -126,9 +125,8 @@ func incomplete(expected, found string) error {
 func scriptsOf(c *compose.App) []AllowedScript {
 	var out []AllowedScript
 	for _, s := range c.Scripts {
-		as := AllowedScript{Kind: s.Kind, SHA256: clone(s.SHA256[:])}
-		if !slices.ContainsFunc(out, func(o AllowedScript) bool { return o.Kind == as.Kind && bytes.Equal(o.SHA256, as.SHA256) }) {
-			out = append(out, as)
+		if !listsScript(out, s) {
+			out = append(out, AllowedScript{Kind: s.Kind, SHA256: clone(s.SHA256[:])})
 		}
 	}
 	return out

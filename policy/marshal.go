@@ -23,7 +23,11 @@ const scriptsHeader = `# app.allowed_scripts is the exception: it only narrows r
 // scripts, asking for them to be read). compose_files are written as their
 // paths. Parse(Marshal(p)) yields an equivalent policy when the compose
 // files are still in place.
-func (p *Policy) Marshal() ([]byte, error) {
+func (p *Policy) Marshal() ([]byte, error) { return p.write(p) }
+
+// write writes doc, p or a node tree of it, as YAML after the comments
+// that open every file Marshal writes.
+func (p *Policy) write(doc any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	if len(p.App.AllowedScripts) > 0 {
@@ -31,7 +35,7 @@ func (p *Policy) Marshal() ([]byte, error) {
 	}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(p); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {

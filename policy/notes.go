@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -22,20 +21,7 @@ func (p *Policy) MarshalWithNotes(notes Notes) ([]byte, error) {
 		return nil, err
 	}
 	annotate(&doc, "", notes)
-	var buf bytes.Buffer
-	buf.WriteString(header)
-	if len(p.App.AllowedScripts) > 0 {
-		buf.WriteString(scriptsHeader)
-	}
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return p.write(&doc)
 }
 
 // annotate sets the head comment of every key of the mapping n (at path
@@ -46,10 +32,7 @@ func annotate(n *yaml.Node, prefix string, notes Notes) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		path := key.Value
-		if prefix != "" {
-			path = prefix + "." + key.Value
-		}
+		path := join(prefix, key.Value)
 		if note := notes[path]; note != "" {
 			key.HeadComment = wrapComment(note)
 		}

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/cvmgate/cvmgate/internal/benchcpu"
 	"github.com/cvmgate/cvmgate/verify/compose"
 )
 
@@ -103,15 +103,6 @@ func benchComposes(tb testing.TB) map[string][]byte {
 	}
 }
 
-// cpuTime returns the CPU time the process has used, in nanoseconds.
-func cpuTime() int64 {
-	var r syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
-		return 0
-	}
-	return r.Utime.Nano() + r.Stime.Nano()
-}
-
 // mergeChain returns anchors m0..mn, each merging the one before.
 func mergeChain(n int) string {
 	var b strings.Builder
@@ -137,15 +128,15 @@ func BenchmarkParse(b *testing.B) {
 			}
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
-			start := cpuTime()
+			// On a shared machine wall time says little; the process's CPU
+			// time (garbage collection included) is the cost.
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				if _, err := compose.Parse(raw); err != nil {
 					b.Fatal(err)
 				}
 			}
-			// On a shared machine wall time says little; the process's CPU
-			// time (garbage collection included) is the cost.
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+			cpu.Report(b)
 		})
 	}
 }

@@ -11,9 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
-
-	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // maxCanonicalDepth bounds the nesting of objects and arrays Canonical
@@ -44,17 +41,11 @@ const maxCanonicalDepth = 128
 // each read differently), or whose value is not an object. Errors wrap
 // ErrMalformed.
 func Canonical(raw []byte) ([]byte, error) {
-	if len(raw) > MaxSize {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, limits.TooLarge(MaxSize, fmt.Sprintf("%d bytes", len(raw))))
-	}
-	if !utf8.Valid(raw) {
-		return nil, fmt.Errorf("%w: expected UTF-8 text, found invalid UTF-8", ErrMalformed)
+	if err := checkText(raw); err != nil {
+		return nil, err
 	}
 	if err := checkSurrogates(raw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, fmt.Errorf("%w: expected a JSON object", ErrMalformed)
 	}
 	c := canonicalizer{dec: json.NewDecoder(bytes.NewReader(raw))}
 	c.dec.UseNumber()

@@ -102,14 +102,8 @@ type Service struct {
 // compose without docker_compose_file (a script runner, say) has no
 // services. Errors wrap ErrMalformed.
 func Parse(raw []byte) (*App, error) {
-	if len(raw) > MaxSize {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, limits.TooLarge(MaxSize, fmt.Sprintf("%d bytes", len(raw))))
-	}
-	if !jsonshape.IsObject(raw) {
-		return nil, malformed("a JSON object", jsonshape.Kind(raw))
-	}
-	if !utf8.Valid(raw) {
-		return nil, malformed("UTF-8 text", "invalid UTF-8")
+	if err := checkText(raw); err != nil {
+		return nil, err
 	}
 	m, err := readMembers(raw)
 	if err != nil {
@@ -136,6 +130,22 @@ func Parse(raw []byte) (*App, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkText refuses raw, the text of an app-compose.json, when it is
+// over MaxSize, not a JSON object or not UTF-8: what Parse and Canonical
+// both require before they read it.
+func checkText(raw []byte) error {
+	if len(raw) > MaxSize {
+		return fmt.Errorf("%w: %w", ErrMalformed, limits.TooLarge(MaxSize, fmt.Sprintf("%d bytes", len(raw))))
+	}
+	if !jsonshape.IsObject(raw) {
+		return malformed("a JSON object", jsonshape.Kind(raw))
+	}
+	if !utf8.Valid(raw) {
+		return malformed("UTF-8 text", "invalid UTF-8")
+	}
+	return nil
 }
 
 // malformed returns an error wrapping ErrMalformed that says what was
