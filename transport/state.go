@@ -159,7 +159,7 @@ func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
 	v.key = k
 	if old := o.verdictOf(k); old != nil {
 		v.conns = old.conns
-		o.dropLocked(k) // its connections stay open: they present k
+		o.dropLocked(func(x *verdict) bool { return x == old }) // its connections stay open: they present k
 	}
 	o.keys = append(o.keys, v)
 	o.fails = slices.DeleteFunc(o.fails, func(f *failure) bool { return f.key == k })
@@ -171,7 +171,7 @@ func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
 				first = x
 			}
 		}
-		closing = append(closing, o.dropLocked(first.key)...)
+		closing = append(closing, o.dropLocked(func(x *verdict) bool { return x == first })...)
 	}
 	return closing
 }
@@ -185,26 +185,23 @@ func (o *origin) expire(now time.Time) []*tls.Conn {
 }
 
 func (o *origin) expireLocked(now time.Time) []*tls.Conn {
-	var closing []*tls.Conn
-	for _, v := range slices.Clone(o.keys) {
-		if !now.Before(v.Expires) {
-			closing = append(closing, o.dropLocked(v.key)...)
-		}
-	}
-	return closing
+	return o.dropLocked(func(v *verdict) bool { return !now.Before(v.Expires) })
 }
 
-// dropLocked removes k's verdict and returns its connections.
-func (o *origin) dropLocked(k keyID) []*tls.Conn {
-	v := o.verdictOf(k)
-	if v == nil {
-		return nil
-	}
-	o.keys = slices.DeleteFunc(o.keys, func(x *verdict) bool { return x == v })
-	closing := make([]*tls.Conn, 0, len(v.conns))
-	for c := range v.conns {
-		closing = append(closing, c)
-	}
+// dropLocked removes the verdicts drop selects and returns their
+// connections. It allocates nothing when it drops none: RoundTrip expires
+// on every request.
+func (o *origin) dropLocked(drop func(*verdict) bool) []*tls.Conn {
+	var closing []*tls.Conn
+	o.keys = slices.DeleteFunc(o.keys, func(v *verdict) bool {
+		if !drop(v) {
+			return false
+		}
+		for c := range v.conns {
+			closing = append(closing, c)
+		}
+		return true
+	})
 	return closing
 }
 
@@ -255,11 +252,7 @@ func (o *origin) evict() []*tls.Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.evicted = true
-	var closing []*tls.Conn
-	for _, v := range slices.Clone(o.keys) {
-		closing = append(closing, o.dropLocked(v.key)...)
-	}
-	return closing
+	return o.dropLocked(func(*verdict) bool { return true })
 }
 
 // closeAll closes conns; it is called without any lock held.
