@@ -101,13 +101,17 @@ func (o *origin) use(k keyID, conn *tls.Conn, now time.Time) (ok, renew bool) {
 	return v != nil && !o.evicted, renew
 }
 
-// due reports whether k's current verdict should be renewed now, and marks
-// it as being renewed when so.
-func (o *origin) due(k keyID, now time.Time) bool {
+// serving returns k's current verdict, or nil, and whether it is due for
+// renewal now (marked as being renewed when so): what RoundTrip needs of a
+// response's key, under one lock.
+func (o *origin) serving(k keyID, now time.Time) (*Verdict, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	v := o.current(k, now)
-	return v != nil && o.dueLocked(k, v, now)
+	if v == nil {
+		return nil, false
+	}
+	return &v.Verdict, o.dueLocked(k, v, now)
 }
 
 func (o *origin) dueLocked(k keyID, v *verdict, now time.Time) bool {

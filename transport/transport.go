@@ -142,10 +142,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if k, _, ok := keyOf(resp.TLS); ok {
 		if o, ok := t.origins.Peek(name); ok {
-			if v := o.verdict(k, now); v != nil {
+			v, renew := o.serving(k, now)
+			if v != nil {
 				resp.Request = resp.Request.WithContext(context.WithValue(resp.Request.Context(), verdictKey{}, v))
 			}
-			if o.due(k, now) {
+			if renew {
 				t.renew(o, k)
 			}
 		}
