@@ -129,8 +129,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if req.URL.Scheme != "https" {
 		closeBody(req)
-		return nil, &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
-			Check: "scheme", Expected: "https (a plain-HTTP request cannot be bound to an attested key)", Found: req.URL.Scheme}}
+		return nil, schemeRefusal(name, req.URL.Scheme)
 	}
 	now := t.cfg.now()
 	if o, ok := t.origins.Get(name); ok {
@@ -214,6 +213,13 @@ func (t *Transport) policyFor(name string) (*policy.Policy, error) {
 	return p, nil
 }
 
+// schemeRefusal is the refusal of a URL of origin name whose scheme is not
+// https.
+func schemeRefusal(name, scheme string) error {
+	return &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
+		Check: "scheme", Expected: "https (a plain-HTTP request cannot be bound to an attested key)", Found: scheme}}
+}
+
 // originName is the origin of u as "https://host:port", the host in lower
 // case and the port explicit, as dialPinned sees it.
 func originName(u *url.URL) (string, error) {
@@ -274,8 +280,7 @@ func (t *Transport) Attest(ctx context.Context, rawURL string) (Attestation, err
 		return Attestation{}, err
 	}
 	if u.Scheme != "https" {
-		err := &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
-			Check: "scheme", Expected: "https", Found: u.Scheme}}
+		err := schemeRefusal(name, u.Scheme)
 		return Attestation{Origin: name, Err: err}, err
 	}
 	pol, err := t.policyFor(name)
