@@ -227,14 +227,19 @@ func originName(u *url.URL) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("transport: URL %q has no host", u.Redacted())
 	}
-	port := u.Port()
-	if port == "" {
-		port = "443"
-		if u.Scheme == "http" {
-			port = "80"
-		}
+	return u.Scheme + "://" + net.JoinHostPort(host, portOr(u.Port(), u.Scheme)), nil
+}
+
+// portOr is a URL's port, or where it is empty the default port of its
+// scheme: 80 for http, else 443.
+func portOr(port, scheme string) string {
+	if port != "" {
+		return port
 	}
-	return u.Scheme + "://" + net.JoinHostPort(host, port), nil
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
 }
 
 // observe reports an attestation to the observer and the logger.
