@@ -154,10 +154,10 @@ func (o *origin) unregister(k keyID, conn *tls.Conn) {
 }
 
 // pin records a new verdict for k, keeping the connections of the one it
-// renews. It drops the verdicts that lapsed, and beyond max keys the one
-// that lapses first; it returns their connections for the caller to close
-// outside the lock.
-func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
+// renews. It drops the verdicts that lapsed, and beyond
+// DefaultMaxKeysPerOrigin keys the one that lapses first; it returns their
+// connections for the caller to close outside the lock.
+func (o *origin) pin(k keyID, v *verdict, now time.Time) []*tls.Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	v.key = k
@@ -168,7 +168,7 @@ func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
 	o.keys = append(o.keys, v)
 	o.fails = slices.DeleteFunc(o.fails, func(f *failure) bool { return f.key == k })
 	closing := o.expireLocked(now)
-	for len(o.keys) > max {
+	for len(o.keys) > DefaultMaxKeysPerOrigin {
 		first := o.keys[0]
 		for _, x := range o.keys {
 			if x.key != k && (first.key == k || x.Expires.Before(first.Expires)) {
@@ -229,14 +229,14 @@ func (o *origin) failed(k keyID, now time.Time) error {
 }
 
 // fail records a failed attestation of k: it is returned again for base,
-// doubled per consecutive failure, up to MaxFailureBackoff. At most max
-// failures are remembered.
-func (o *origin) fail(k keyID, err error, now time.Time, base time.Duration, max int) {
+// doubled per consecutive failure, up to MaxFailureBackoff. At most
+// DefaultMaxKeysPerOrigin failures are remembered.
+func (o *origin) fail(k keyID, err error, now time.Time, base time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	f := o.failureOf(k)
 	if f == nil {
-		if len(o.fails) >= max {
+		if len(o.fails) >= DefaultMaxKeysPerOrigin {
 			o.fails = slices.Delete(o.fails, 0, 1) // forget the oldest: the list stays bounded
 		}
 		f = &failure{key: k}
