@@ -89,16 +89,16 @@ func (o *origin) failureOf(k keyID) *failure {
 // caller then renews it; use marks it as being renewed).
 func (o *origin) use(k keyID, conn *tls.Conn, now time.Time) (ok, renew bool) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	v := o.current(k, now)
-	if v != nil && !o.evicted {
-		if v.conns == nil {
-			v.conns = map[*tls.Conn]struct{}{}
-		}
-		v.conns[conn] = struct{}{}
-		renew = o.dueLocked(k, v, now)
+	if v == nil || o.evicted {
+		return false, false
 	}
-	o.mu.Unlock()
-	return v != nil && !o.evicted, renew
+	if v.conns == nil {
+		v.conns = map[*tls.Conn]struct{}{}
+	}
+	v.conns[conn] = struct{}{}
+	return true, o.dueLocked(k, v, now)
 }
 
 // serving returns k's current verdict, or nil, and whether it is due for
