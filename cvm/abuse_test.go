@@ -17,9 +17,6 @@ import (
 	"github.com/cvmgate/cvmgate/wire"
 )
 
-// attestationPath is an attestation request for a fixed nonce.
-var attestationPath = wire.AttestationPath + "?" + wire.ReportDataParam + "=" + strings.Repeat("01", wire.NonceSize)
-
 // TestHandlerQuoteFlood: of 100 concurrent attestation requests to a
 // handler allowing 4 quotes at once, while the agent is slow, 4 reach the
 // agent and 96 are answered 503 with Retry-After at once, without waiting
@@ -29,9 +26,7 @@ func TestHandlerQuoteFlood(t *testing.T) {
 	stub := &stubAgent{entered: make(chan struct{}, n), gate: make(chan struct{})}
 	h, err := cvm.NewHandler(stub, nil, cvm.Options{MaxConcurrentQuotes: limit})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	c := tlsClient(t, certPool(cert), true) // HTTP/2: 100 streams on one connection
+	ts, c := startSelfSigned(t, h) // HTTP/2: 100 streams on one connection
 
 	type answer struct {
 		status     int
@@ -89,9 +84,7 @@ func TestHandlerClientGoneFreesSlot(t *testing.T) {
 	gone := &logSignal{word: "client gone", ch: make(chan struct{}, 1)}
 	h, err := cvm.NewHandler(stub, nil, cvm.Options{MaxConcurrentQuotes: 1, Logger: slog.New(gone)})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	c := tlsClient(t, certPool(cert), true)
+	ts, c := startSelfSigned(t, h)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+attestationPath, nil)

@@ -239,9 +239,7 @@ func TestHandlerRefusals(t *testing.T) {
 	stub := &stubAgent{}
 	h, err := cvm.NewHandler(stub, appHandler, cvm.Options{})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	client := tlsClient(t, certPool(cert), true)
+	ts, client := startSelfSigned(t, h)
 	plain := httptest.NewServer(h)
 	defer plain.Close()
 	unrecorded := httptest.NewTLSServer(h) // TLS, but not set up with cvm.TLSConfig
@@ -298,11 +296,9 @@ func TestHandlerHead(t *testing.T) {
 	stub := &stubAgent{}
 	h, err := cvm.NewHandler(stub, nil, cvm.Options{})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	c := tlsClient(t, certPool(cert), true)
+	ts, c := startSelfSigned(t, h)
 	for _, u := range []string{
-		ts.URL + wire.AttestationPath + "?reportData=" + strings.Repeat("01", 32),
+		ts.URL + attestationPath,
 		ts.URL + wire.InfoPath,
 	} {
 		resp, err := c.Head(u)
@@ -325,10 +321,8 @@ func TestHandlerSaturated(t *testing.T) {
 	stub := &stubAgent{entered: make(chan struct{}), gate: make(chan struct{})}
 	h, err := cvm.NewHandler(stub, nil, cvm.Options{MaxConcurrentQuotes: 2})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	c := tlsClient(t, certPool(cert), true)
-	u := ts.URL + wire.AttestationPath + "?reportData=" + strings.Repeat("01", 32)
+	ts, c := startSelfSigned(t, h)
+	u := ts.URL + attestationPath
 
 	statuses := make(chan int, 2)
 	for range 2 {
@@ -381,10 +375,8 @@ func TestHandlerAgentFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h, err := cvm.NewHandler(tt.stub, nil, cvm.Options{QuoteTimeout: tt.timeout})
 			require.NoError(t, err)
-			cert := testCert(t)
-			ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-			c := tlsClient(t, certPool(cert), true)
-			for _, u := range []string{ts.URL + wire.AttestationPath + "?reportData=" + strings.Repeat("01", 32), ts.URL + wire.InfoPath} {
+			ts, c := startSelfSigned(t, h)
+			for _, u := range []string{ts.URL + attestationPath, ts.URL + wire.InfoPath} {
 				resp, err := c.Get(u)
 				require.NoError(t, err)
 				assert.Equal(t, tt.status, resp.StatusCode)
@@ -453,10 +445,8 @@ func TestHandlerEncodesAgentAttestation(t *testing.T) {
 	stub := &stubAgent{att: &wire.Attestation{Quote: []byte{0xde, 0xad}, ReportData: []byte{1}, VMConfig: "{}"}}
 	h, err := cvm.NewHandler(stub, nil, cvm.Options{})
 	require.NoError(t, err)
-	cert := testCert(t)
-	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
-	c := tlsClient(t, certPool(cert), true)
-	resp, err := c.Get(ts.URL + wire.AttestationPath + "?reportData=" + strings.Repeat("01", 32))
+	ts, c := startSelfSigned(t, h)
+	resp, err := c.Get(ts.URL + attestationPath)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -79,6 +80,15 @@ func startTLS(t testing.TB, h http.Handler, base *tls.Config) *httptest.Server {
 	return ts
 }
 
+// startSelfSigned serves h as startTLS does with a fresh self-signed
+// certificate, and returns it with an HTTP/2 client that trusts it.
+func startSelfSigned(t testing.TB, h http.Handler) (*httptest.Server, *http.Client) {
+	t.Helper()
+	cert := testCert(t)
+	ts := startTLS(t, h, &tls.Config{Certificates: []tls.Certificate{cert}})
+	return ts, tlsClient(t, certPool(cert), true)
+}
+
 // tlsClient returns a client trusting pool; h2 selects HTTP/2 or HTTP/1.1.
 func tlsClient(t testing.TB, pool *x509.CertPool, h2 bool) *http.Client {
 	t.Helper()
@@ -89,6 +99,9 @@ func tlsClient(t testing.TB, pool *x509.CertPool, h2 bool) *http.Client {
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
 }
+
+// attestationPath is an attestation request for a fixed nonce.
+var attestationPath = wire.AttestationPath + "?" + wire.ReportDataParam + "=" + strings.Repeat("01", wire.NonceSize)
 
 // newNonce returns a fresh random nonce.
 func newNonce() []byte {

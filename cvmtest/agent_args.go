@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
 // agentArgs is the argument of a request as the real agent receives it:
@@ -31,12 +33,12 @@ func readArgs(r *http.Request) (agentArgs, error) {
 		}
 		return agentArgs{query: q, get: true}, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxAgentBody+1))
+	body, err := limits.ReadAll(r.Body, maxAgentBody)
+	if errors.Is(err, limits.ErrTooLarge) {
+		return agentArgs{}, errors.New("payload too large")
+	}
 	if err != nil {
 		return agentArgs{}, fmt.Errorf("failed to read body: %v", err)
-	}
-	if len(body) > maxAgentBody {
-		return agentArgs{}, errors.New("payload too large")
 	}
 	return agentArgs{body: body}, nil
 }

@@ -10,6 +10,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -260,4 +263,28 @@ func TestMRAggregatedInInfo(t *testing.T) {
 	h.Write(cfg[:])
 	h.Write(make([]byte, 96)) // MR_OWNER, MR_OWNER_CONFIG
 	assert.Equal(t, hex.EncodeToString(h.Sum(nil)), info.MRAggregated)
+}
+
+// TestAgentBodyLimit checks the real agent's request body bound: 10 MiB
+// are read, one byte more is refused with its "payload too large".
+func TestAgentBodyLimit(t *testing.T) {
+	a, err := cvmtest.NewAgent(cvmtest.AgentOptions{})
+	require.NoError(t, err)
+	args := `{"report_data":"01"}`
+	for _, tt := range []struct {
+		size   int
+		status int
+		body   string
+	}{
+		{10 << 20, http.StatusOK, `"quote":`},
+		{10<<20 + 1, http.StatusBadRequest, `"error": "payload too large"`},
+	} {
+		body := args + strings.Repeat(" ", tt.size-len(args))
+		req := httptest.NewRequest(http.MethodPost, "/"+cvmtest.MethodGetQuote, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, req)
+		assert.Equal(t, tt.status, rec.Code, "%d bytes", tt.size)
+		assert.Contains(t, rec.Body.String(), tt.body, "%d bytes", tt.size)
+	}
 }

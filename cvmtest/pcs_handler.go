@@ -155,7 +155,8 @@ func (s *PCSServer) write(w http.ResponseWriter, r *http.Request, resp response)
 }
 
 // writePadding writes n bytes of pad (forever if n < 0) in chunks, stopping
-// when a write fails, the request's context ends or closed is closed.
+// when a write fails, the request's context ends or closed (if not nil) is
+// closed.
 func writePadding(w http.ResponseWriter, r *http.Request, closed <-chan struct{}, n int64, pad byte) {
 	chunk := make([]byte, 32<<10)
 	for i := range chunk {

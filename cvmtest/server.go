@@ -9,7 +9,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,30 +244,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveTrickled(w, r)
 	default:
 		s.cvm.ServeHTTP(w, r)
-	}
-}
-
-// serveOversized answers with the real attestation padded with spaces to
-// the configured size, streamed without a Content-Length.
-func (s *Server) serveOversized(w http.ResponseWriter, r *http.Request) {
-	rec := httptest.NewRecorder()
-	s.cvm.ServeHTTP(rec, r)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(rec.Code)
-	body := rec.Body.Bytes()
-	if _, err := w.Write(body); err != nil {
-		return
-	}
-	pad := make([]byte, 32<<10)
-	for i := range pad {
-		pad[i] = ' '
-	}
-	for n := int64(len(body)); n < s.cfg.oversize; {
-		chunk := pad[:min(int64(len(pad)), s.cfg.oversize-n)]
-		if _, err := w.Write(chunk); err != nil {
-			return
-		}
-		n += int64(len(chunk))
 	}
 }
 

@@ -20,6 +20,21 @@ func (s *Server) record(r *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
+// serveOversized answers with the real attestation padded with spaces to
+// the configured size, streamed without a Content-Length.
+func (s *Server) serveOversized(w http.ResponseWriter, r *http.Request) {
+	rec := s.record(r)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rec.Code)
+	body := rec.Body.Bytes()
+	if _, err := w.Write(body); err != nil {
+		return
+	}
+	if n := s.cfg.oversize - int64(len(body)); n > 0 {
+		writePadding(w, r, nil, n, ' ')
+	}
+}
+
 // serveTrickled sends the real answer one byte per interval, flushing
 // each, until it is sent or the client goes.
 func (s *Server) serveTrickled(w http.ResponseWriter, r *http.Request) {

@@ -41,14 +41,11 @@ func NewRelayAt(target *Server, addr string) (*Server, error) {
 	s.issue = func() (tls.Certificate, error) {
 		return target.cfg.pki.TLSCertificate(TLSCertOptions{Subject: "cvmtest relay", ServerAuth: true})
 	}
-	upstream := &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: target.cfg.pki.TLSCAPool()},
-		ForceAttemptHTTP2: true,
-	}
+	upstream := target.Client() // trusts the TLS CA, verifies nothing of the CVM
 	s.onClose = upstream.CloseIdleConnections
 	proxy := &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
-		Transport: upstream,
+		Transport: upstream.Transport,
 		ErrorLog:  log.New(io.Discard, "", 0),
 	}
 	s.cvm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,19 @@ func measure(t *testing.T, f func(), settle func()) cost {
 	return c
 }
 
+// measureGet measures a GET of url through tr, its idle connections closed
+// before the heap is measured again, and returns the cost and the error.
+func measureGet(t *testing.T, tr *transport.Transport, url string) (cost, error) {
+	t.Helper()
+	var err error
+	c := measure(t, func() {
+		var resp *http.Response
+		resp, err = tr.Client().Get(url)
+		drain(resp)
+	}, tr.CloseIdleConnections)
+	return c, err
+}
+
 // settledGoroutines waits, up to limit, for the goroutines to number at
 // most want (connections a test closed end their goroutines
 // asynchronously, the server's side in particular), and returns how many
@@ -82,10 +95,7 @@ const slack = 5 * time.Second
 // and opts.
 func abuseTransport(t *testing.T, srv *cvmtest.Server, d time.Duration, opts ...transport.Option) *transport.Transport {
 	t.Helper()
-	tr, err := transport.New(srv.Policy(), append(append(srv.TransportOptions(), transport.WithAttestationTimeout(d)), opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(tr.CloseIdleConnections)
-	return tr
+	return newTransport(t, srv.Policy(), srv, append([]transport.Option{transport.WithAttestationTimeout(d)}, opts...)...)
 }
 
 // tarpit is a TCP listener that accepts connections and never answers:

@@ -46,12 +46,7 @@ func TestAbuseOversizedAnswers(t *testing.T) {
 			srv := cvmtest.NewServer(okApp, tt.opt)
 			defer srv.Close()
 			tr := abuseTransport(t, srv, 30*time.Second)
-			var err error
-			c := measure(t, func() {
-				var resp *http.Response
-				resp, err = tr.Client().Get(srv.URL + "/x")
-				drain(resp)
-			}, tr.CloseIdleConnections)
+			c, err := measureGet(t, tr, srv.URL+"/x")
 			require.Error(t, err)
 			assert.Equal(t, verify.KindMalformedEvidence, verify.KindOf(err), "%v", err)
 			assert.ErrorIs(t, err, verify.ErrTooLarge)
@@ -88,12 +83,7 @@ func TestAbuseSlowCVMs(t *testing.T) {
 			srv := cvmtest.NewServer(okApp, tt.opt)
 			defer srv.Close()
 			tr := abuseTransport(t, srv, abuseTimeout)
-			var err error
-			c := measure(t, func() {
-				var resp *http.Response
-				resp, err = tr.Client().Get(srv.URL + "/x")
-				drain(resp)
-			}, tr.CloseIdleConnections)
+			c, err := measureGet(t, tr, srv.URL+"/x")
 			require.Error(t, err)
 			assert.Equal(t, verify.KindUnreachable, verify.KindOf(err), "%v", err)
 			assert.Zero(t, srv.AppRequests())
@@ -153,12 +143,7 @@ func TestAbuseNewKeyPerConnection(t *testing.T) {
 	srv := cvmtest.NewServer(okApp, cvmtest.WithReplicas(16))
 	defer srv.Close()
 	tr := abuseTransport(t, srv, 30*time.Second)
-	var err error
-	c := measure(t, func() {
-		var resp *http.Response
-		resp, err = tr.Client().Get(srv.URL + "/x")
-		drain(resp)
-	}, tr.CloseIdleConnections)
+	c, err := measureGet(t, tr, srv.URL+"/x")
 	require.Error(t, err)
 	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err), "%v", err)
 	ae, ok := errorsAs(err)
@@ -223,9 +208,7 @@ func TestAbuseConcurrentRequestsToFailingCVM(t *testing.T) {
 	// remembered; P-256 key exchange is the cheapest under the race
 	// detector, which makes the default hybrid one slow.
 	base := &http.Transport{TLSClientConfig: &tls.Config{CurvePreferences: []tls.CurveID{tls.CurveP256}}}
-	tr, err := transport.New(pol, append(srv.TransportOptions(), transport.WithBaseTransport(base), transport.WithFailureBackoff(time.Minute))...)
-	require.NoError(t, err)
-	defer tr.CloseIdleConnections()
+	tr := newTransport(t, pol, srv, transport.WithBaseTransport(base), transport.WithFailureBackoff(time.Minute))
 	var refused atomic.Int64
 	c := measure(t, func() {
 		var wg sync.WaitGroup

@@ -64,7 +64,7 @@ func (t *Transport) attest(ctx context.Context, o *origin, pol *policy.Policy, k
 	a := Attestation{Origin: o.name, SPKISHA256: k.String(), Duration: t.cfg.now().Sub(start), Refresh: renewal,
 		Nonce: ev.nonce, AttestationDocument: ev.attestation, InfoDocument: ev.info}
 	if err != nil {
-		o.fail(k, err, t.cfg.now(), t.cfg.backoff, t.cfg.maxKeys)
+		o.fail(k, err, t.cfg.now(), t.cfg.backoff)
 		a.Err = err
 		if e := (*verify.Error)(nil); errors.As(err, &e) {
 			a.Report = e.Report
@@ -88,6 +88,10 @@ type evidence struct {
 	report            *verify.Report
 }
 
+// refreshLead is the part of a verdict's lifetime that is left when it is
+// due for renewal.
+const refreshLead = 0.2
+
 // pinVerdict pins k with the Verdict of report. The verdict lapses at the
 // earliest of the report's ValidUntil and the policy's max_age from when
 // the attestation started, and is due for renewal after 1-refreshLead of
@@ -98,8 +102,8 @@ func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *p
 		expires = report.ValidUntil
 	}
 	life := expires.Sub(start)
-	v := &verdict{Verdict: newVerdict(o.name, k, report, expires), refreshAt: start.Add(life - time.Duration(float64(life)*t.cfg.refreshLead))}
-	closeAll(o.pin(k, v, t.cfg.now(), t.cfg.maxKeys))
+	v := &verdict{Verdict: newVerdict(o.name, k, report, expires), refreshAt: start.Add(life - time.Duration(float64(life)*refreshLead))}
+	closeAll(o.pin(k, v, t.cfg.now()))
 }
 
 // fetchAndVerify gets the attestation (with a fresh nonce) and the info

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/internal/benchcpu"
 	"github.com/cvmgate/cvmgate/transport"
 )
@@ -19,35 +20,32 @@ func benchGet(b *testing.B, c *http.Client, url string) {
 	resp.Body.Close()
 }
 
+// benchRequests sends one request to s with c, then measures the next
+// ones, over keep-alive.
+func benchRequests(b *testing.B, c *http.Client, s *cvmtest.Server) {
+	benchGet(b, c, s.URL+"/warm")
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := benchcpu.Start()
+	for b.Loop() {
+		benchGet(b, c, s.URL+"/bench")
+	}
+	cpu.Report(b)
+}
+
 // BenchmarkTransportAttested is a request to a verified CVM over a pinned
 // keep-alive connection: what every request after the first costs.
 // Compare with BenchmarkTransportPlain, run in the same invocation.
 func BenchmarkTransportAttested(b *testing.B) {
 	s := newServer(b)
-	client := newTransport(b, s.Policy(), s).Client()
-	benchGet(b, client, s.URL+"/warm")
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := benchcpu.Start()
-	for b.Loop() {
-		benchGet(b, client, s.URL+"/bench")
-	}
-	cpu.Report(b)
+	benchRequests(b, newTransport(b, s.Policy(), s).Client(), s)
 }
 
 // BenchmarkTransportPlain is the same request to the same server with a
 // plain http.Transport that trusts its certificate.
 func BenchmarkTransportPlain(b *testing.B) {
 	s := newServer(b)
-	client := s.Client()
-	benchGet(b, client, s.URL+"/warm")
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := benchcpu.Start()
-	for b.Loop() {
-		benchGet(b, client, s.URL+"/bench")
-	}
-	cpu.Report(b)
+	benchRequests(b, s.Client(), s)
 }
 
 // BenchmarkTransportFirstContact is the time to the first verified

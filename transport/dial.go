@@ -183,14 +183,7 @@ func (t *Transport) dialRaw(ctx context.Context, addr string) (net.Conn, error) 
 
 // dialProxy opens a tunnel to addr through an http or https proxy.
 func (t *Transport) dialProxy(ctx context.Context, proxy *url.URL, addr string) (net.Conn, error) {
-	proxyAddr := proxy.Host
-	if proxy.Port() == "" {
-		port := "80"
-		if proxy.Scheme == "https" {
-			port = "443"
-		}
-		proxyAddr = net.JoinHostPort(proxy.Hostname(), port)
-	}
+	proxyAddr := net.JoinHostPort(proxy.Hostname(), portOr(proxy.Port(), proxy.Scheme))
 	var conn net.Conn
 	var err error
 	switch proxy.Scheme {

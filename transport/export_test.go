@@ -12,13 +12,12 @@ import (
 // what holds them. For the memory test, which lives in transport_test
 // because it builds reports with cvmtest, and cvmtest imports transport.
 func PinOrigins(n int, report func(i int) *verify.Report) any {
-	cfg := defaults()
 	origins := make([]*origin, n)
 	now := time.Now()
 	for i := range origins {
 		o := newOrigin(fmt.Sprintf("https://cvm-%05d.example:443", i))
 		k := keyID{byte(i), byte(i >> 8)}
-		o.pin(k, &verdict{Verdict: newVerdict(o.name, k, report(i), now.Add(time.Hour))}, now, cfg.maxKeys)
+		o.pin(k, &verdict{Verdict: newVerdict(o.name, k, report(i), now.Add(time.Hour))}, now)
 		origins[i] = o
 	}
 	return origins

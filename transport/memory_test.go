@@ -46,18 +46,11 @@ func TestMemoryOf10000Origins(t *testing.T) {
 	const n = 10000
 	full := verifiedReport(t)
 
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	before := heap()
+	before, _ := heapStats()
 	origins := transport.PinOrigins(n, func(int) *verify.Report {
 		return ownStrings(full) // each origin its own report, as after n attestations
 	})
-	after := heap()
+	after, _ := heapStats()
 	runtime.KeepAlive(origins)
 	per := float64(after-before) / n
 	t.Logf("memory of %d cached origins: %.1f MB (%.0f bytes each); a full report with its raw quote and event log is %d bytes of JSON",

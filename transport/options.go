@@ -36,22 +36,20 @@ type Option func(*config) error
 
 // config is what the options set.
 type config struct {
-	base        *http.Transport
-	verifier    *verify.Verifier
-	verifyOpts  *verify.Options
-	policyFor   func(origin string) (*policy.Policy, error)
-	attestPath  string
-	infoPath    string
-	timeout     time.Duration
-	logger      *slog.Logger
-	observer    func(Attestation)
-	webPKI      bool
-	rootCAs     *x509.CertPool
-	now         func() time.Time
-	maxOrigins  int
-	maxKeys     int
-	backoff     time.Duration
-	refreshLead float64
+	base       *http.Transport
+	verifier   *verify.Verifier
+	verifyOpts *verify.Options
+	policyFor  func(origin string) (*policy.Policy, error)
+	attestPath string
+	infoPath   string
+	timeout    time.Duration
+	logger     *slog.Logger
+	observer   func(Attestation)
+	webPKI     bool
+	rootCAs    *x509.CertPool
+	now        func() time.Time
+	maxOrigins int
+	backoff    time.Duration
 }
 
 // WithBaseTransport makes the Transport's connections with a clone of
@@ -205,13 +203,11 @@ func WithFailureBackoff(d time.Duration) Option {
 // defaults returns the configuration before options.
 func defaults() *config {
 	return &config{
-		attestPath:  wire.AttestationPath,
-		infoPath:    wire.InfoPath,
-		timeout:     DefaultAttestationTimeout,
-		now:         time.Now,
-		maxOrigins:  DefaultMaxOrigins,
-		maxKeys:     DefaultMaxKeysPerOrigin,
-		backoff:     DefaultFailureBackoff,
-		refreshLead: 0.2,
+		attestPath: wire.AttestationPath,
+		infoPath:   wire.InfoPath,
+		timeout:    DefaultAttestationTimeout,
+		now:        time.Now,
+		maxOrigins: DefaultMaxOrigins,
+		backoff:    DefaultFailureBackoff,
 	}
 }

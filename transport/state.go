@@ -89,25 +89,29 @@ func (o *origin) failureOf(k keyID) *failure {
 // caller then renews it; use marks it as being renewed).
 func (o *origin) use(k keyID, conn *tls.Conn, now time.Time) (ok, renew bool) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	v := o.current(k, now)
-	if v != nil && !o.evicted {
-		if v.conns == nil {
-			v.conns = map[*tls.Conn]struct{}{}
-		}
-		v.conns[conn] = struct{}{}
-		renew = o.dueLocked(k, v, now)
+	if v == nil || o.evicted {
+		return false, false
 	}
-	o.mu.Unlock()
-	return v != nil && !o.evicted, renew
+	if v.conns == nil {
+		v.conns = map[*tls.Conn]struct{}{}
+	}
+	v.conns[conn] = struct{}{}
+	return true, o.dueLocked(k, v, now)
 }
 
-// due reports whether k's current verdict should be renewed now, and marks
-// it as being renewed when so.
-func (o *origin) due(k keyID, now time.Time) bool {
+// serving returns k's current verdict, or nil, and whether it is due for
+// renewal now (marked as being renewed when so): what RoundTrip needs of a
+// response's key, under one lock.
+func (o *origin) serving(k keyID, now time.Time) (*Verdict, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	v := o.current(k, now)
-	return v != nil && o.dueLocked(k, v, now)
+	if v == nil {
+		return nil, false
+	}
+	return &v.Verdict, o.dueLocked(k, v, now)
 }
 
 func (o *origin) dueLocked(k keyID, v *verdict, now time.Time) bool {
@@ -150,28 +154,28 @@ func (o *origin) unregister(k keyID, conn *tls.Conn) {
 }
 
 // pin records a new verdict for k, keeping the connections of the one it
-// renews. It drops the verdicts that lapsed, and beyond max keys the one
-// that lapses first; it returns their connections for the caller to close
-// outside the lock.
-func (o *origin) pin(k keyID, v *verdict, now time.Time, max int) []*tls.Conn {
+// renews. It drops the verdicts that lapsed, and beyond
+// DefaultMaxKeysPerOrigin keys the one that lapses first; it returns their
+// connections for the caller to close outside the lock.
+func (o *origin) pin(k keyID, v *verdict, now time.Time) []*tls.Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	v.key = k
 	if old := o.verdictOf(k); old != nil {
 		v.conns = old.conns
-		o.dropLocked(k) // its connections stay open: they present k
+		o.dropLocked(func(x *verdict) bool { return x == old }) // its connections stay open: they present k
 	}
 	o.keys = append(o.keys, v)
 	o.fails = slices.DeleteFunc(o.fails, func(f *failure) bool { return f.key == k })
 	closing := o.expireLocked(now)
-	for len(o.keys) > max {
+	for len(o.keys) > DefaultMaxKeysPerOrigin {
 		first := o.keys[0]
 		for _, x := range o.keys {
 			if x.key != k && (first.key == k || x.Expires.Before(first.Expires)) {
 				first = x
 			}
 		}
-		closing = append(closing, o.dropLocked(first.key)...)
+		closing = append(closing, o.dropLocked(func(x *verdict) bool { return x == first })...)
 	}
 	return closing
 }
@@ -185,26 +189,23 @@ func (o *origin) expire(now time.Time) []*tls.Conn {
 }
 
 func (o *origin) expireLocked(now time.Time) []*tls.Conn {
-	var closing []*tls.Conn
-	for _, v := range slices.Clone(o.keys) {
-		if !now.Before(v.Expires) {
-			closing = append(closing, o.dropLocked(v.key)...)
-		}
-	}
-	return closing
+	return o.dropLocked(func(v *verdict) bool { return !now.Before(v.Expires) })
 }
 
-// dropLocked removes k's verdict and returns its connections.
-func (o *origin) dropLocked(k keyID) []*tls.Conn {
-	v := o.verdictOf(k)
-	if v == nil {
-		return nil
-	}
-	o.keys = slices.DeleteFunc(o.keys, func(x *verdict) bool { return x == v })
-	closing := make([]*tls.Conn, 0, len(v.conns))
-	for c := range v.conns {
-		closing = append(closing, c)
-	}
+// dropLocked removes the verdicts drop selects and returns their
+// connections. It allocates nothing when it drops none: RoundTrip expires
+// on every request.
+func (o *origin) dropLocked(drop func(*verdict) bool) []*tls.Conn {
+	var closing []*tls.Conn
+	o.keys = slices.DeleteFunc(o.keys, func(v *verdict) bool {
+		if !drop(v) {
+			return false
+		}
+		for c := range v.conns {
+			closing = append(closing, c)
+		}
+		return true
+	})
 	return closing
 }
 
@@ -228,14 +229,14 @@ func (o *origin) failed(k keyID, now time.Time) error {
 }
 
 // fail records a failed attestation of k: it is returned again for base,
-// doubled per consecutive failure, up to MaxFailureBackoff. At most max
-// failures are remembered.
-func (o *origin) fail(k keyID, err error, now time.Time, base time.Duration, max int) {
+// doubled per consecutive failure, up to MaxFailureBackoff. At most
+// DefaultMaxKeysPerOrigin failures are remembered.
+func (o *origin) fail(k keyID, err error, now time.Time, base time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	f := o.failureOf(k)
 	if f == nil {
-		if len(o.fails) >= max {
+		if len(o.fails) >= DefaultMaxKeysPerOrigin {
 			o.fails = slices.Delete(o.fails, 0, 1) // forget the oldest: the list stays bounded
 		}
 		f = &failure{key: k}
@@ -255,11 +256,7 @@ func (o *origin) evict() []*tls.Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.evicted = true
-	var closing []*tls.Conn
-	for _, v := range slices.Clone(o.keys) {
-		closing = append(closing, o.dropLocked(v.key)...)
-	}
-	return closing
+	return o.dropLocked(func(*verdict) bool { return true })
 }
 
 // closeAll closes conns; it is called without any lock held.

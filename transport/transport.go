@@ -129,8 +129,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if req.URL.Scheme != "https" {
 		closeBody(req)
-		return nil, &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
-			Check: "scheme", Expected: "https (a plain-HTTP request cannot be bound to an attested key)", Found: req.URL.Scheme}}
+		return nil, schemeRefusal(name, req.URL.Scheme)
 	}
 	now := t.cfg.now()
 	if o, ok := t.origins.Get(name); ok {
@@ -142,10 +141,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if k, _, ok := keyOf(resp.TLS); ok {
 		if o, ok := t.origins.Peek(name); ok {
-			if v := o.verdict(k, now); v != nil {
+			v, renew := o.serving(k, now)
+			if v != nil {
 				resp.Request = resp.Request.WithContext(context.WithValue(resp.Request.Context(), verdictKey{}, v))
 			}
-			if o.due(k, now) {
+			if renew {
 				t.renew(o, k)
 			}
 		}
@@ -213,6 +213,13 @@ func (t *Transport) policyFor(name string) (*policy.Policy, error) {
 	return p, nil
 }
 
+// schemeRefusal is the refusal of a URL of origin name whose scheme is not
+// https.
+func schemeRefusal(name, scheme string) error {
+	return &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
+		Check: "scheme", Expected: "https (a plain-HTTP request cannot be bound to an attested key)", Found: scheme}}
+}
+
 // originName is the origin of u as "https://host:port", the host in lower
 // case and the port explicit, as dialPinned sees it.
 func originName(u *url.URL) (string, error) {
@@ -220,14 +227,19 @@ func originName(u *url.URL) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("transport: URL %q has no host", u.Redacted())
 	}
-	port := u.Port()
-	if port == "" {
-		port = "443"
-		if u.Scheme == "http" {
-			port = "80"
-		}
+	return u.Scheme + "://" + net.JoinHostPort(host, portOr(u.Port(), u.Scheme)), nil
+}
+
+// portOr is a URL's port, or where it is empty the default port of its
+// scheme: 80 for http, else 443.
+func portOr(port, scheme string) string {
+	if port != "" {
+		return port
 	}
-	return u.Scheme + "://" + net.JoinHostPort(host, port), nil
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
 }
 
 // observe reports an attestation to the observer and the logger.
@@ -273,8 +285,7 @@ func (t *Transport) Attest(ctx context.Context, rawURL string) (Attestation, err
 		return Attestation{}, err
 	}
 	if u.Scheme != "https" {
-		err := &AttestationError{Origin: name, Step: StepScheme, Err: &verify.Error{Kind: verify.KindKeyBinding,
-			Check: "scheme", Expected: "https", Found: u.Scheme}}
+		err := schemeRefusal(name, u.Scheme)
 		return Attestation{Origin: name, Err: err}, err
 	}
 	pol, err := t.policyFor(name)
