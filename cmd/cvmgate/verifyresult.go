@@ -129,15 +129,8 @@ func (r *liveResult) askRemote(ctx context.Context, rc *remote.Client) {
 	agreement, cmpErr := remote.Compare(r.report(), v)
 	rj.Agreement = string(agreement)
 	if cmpErr != nil && r.err == nil {
-		r.refuse(cmpErr)
+		r.fail(cmpErr) // a disagreement: a refusal
 	}
-}
-
-// refuse turns an accepted result into a refusal for err.
-func (r *liveResult) refuse(err error) {
-	r.err = err
-	r.Verdict, r.Verified, r.ValidUntil = verdictRefused, false, nil
-	r.Error = &resultError{Kind: string(verify.KindOf(err)), Message: describe(err), Hint: hint(err)}
 }
 
 // writeHuman prints what was verified, then the report.
