@@ -27,6 +27,9 @@ type liveResult struct {
 
 	// a is the attestation, for --save-evidence.
 	a transport.Attestation
+	// quote is the quote of a's attestation document, nil when none could
+	// be read: what a remote verifier is asked about.
+	quote []byte
 }
 
 // remoteJSON is the "remote" member: a remote verifier's verdict.
@@ -53,12 +56,14 @@ func newLiveResult(target string, a transport.Attestation, verr error, started t
 	if report != nil && !report.VerifiedAt.IsZero() {
 		at = report.VerifiedAt
 	}
+	q := quoteOf(a.AttestationDocument)
 	res := &liveResult{
-		evidenceResult: newEvidenceResult(quoteOf(a.AttestationDocument), report, verr, at),
+		evidenceResult: newEvidenceResult(q, report, verr, at),
 		URL:            target,
 		SPKISHA256:     a.SPKISHA256,
 		Nonce:          hex.EncodeToString(a.Nonce),
 		a:              a,
+		quote:          q,
 	}
 	if len(res.Checks) == 0 {
 		// Nothing was verified: the CVM was not reached, or sent nothing
@@ -112,12 +117,11 @@ func (r *result) failCheck(n verify.CheckName, detail string) {
 func (r *liveResult) askRemote(ctx context.Context, rc *remote.Client) {
 	rj := &remoteJSON{URL: rc.URL(), Verdict: remoteNone, Agreement: string(remote.NotCompared)}
 	r.Remote = rj
-	q := quoteOf(r.a.AttestationDocument)
-	if q == nil {
+	if r.quote == nil {
 		rj.Detail = "not asked: no quote was obtained from the CVM"
 		return
 	}
-	v, err := rc.Verify(ctx, q)
+	v, err := rc.Verify(ctx, r.quote)
 	if err != nil {
 		rj.Detail = err.Error()
 		return
