@@ -95,6 +95,19 @@ func newResult(raw []byte, report *verify.Report, verr error, at time.Time) *res
 	return res
 }
 
+// reportOf returns the report of a verification: report, the verified
+// one, or when it is nil what the failure verr established, or nil.
+func reportOf(report *verify.Report, verr error) *verify.Report {
+	if report != nil {
+		return report
+	}
+	var e *verify.Error
+	if errors.As(verr, &e) {
+		return e.Report
+	}
+	return nil
+}
+
 // fail makes the result a refusal for err, or no verdict when err
 // reached none (verify.Kind.Inconclusive), with err as its error member.
 func (r *result) fail(err error) {

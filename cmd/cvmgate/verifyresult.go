@@ -51,7 +51,7 @@ const (
 // newLiveResult assembles the output of a live verification of target
 // that started at started.
 func newLiveResult(target string, a transport.Attestation, verr error, started time.Time) *liveResult {
-	report := reportOf(a, verr)
+	report := reportOf(a.Report, verr)
 	at := started
 	if report != nil && !report.VerifiedAt.IsZero() {
 		at = report.VerifiedAt
@@ -100,7 +100,7 @@ func (r *liveResult) describePolicy(file string, noPolicy bool, af *acceptFlags,
 }
 
 // report returns the report the result was made from, or nil.
-func (r *liveResult) report() *verify.Report { return reportOf(r.a, r.err) }
+func (r *liveResult) report() *verify.Report { return reportOf(r.a.Report, r.err) }
 
 // failCheck marks check n failed with detail, where it passed: the
 // command refuses what the library accepted.

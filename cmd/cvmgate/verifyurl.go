@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -258,17 +257,4 @@ func quoteOf(doc []byte) []byte {
 		return nil
 	}
 	return att.Quote
-}
-
-// reportOf returns the report of a verification: the verified one, or
-// what a failure established.
-func reportOf(a transport.Attestation, verr error) *verify.Report {
-	if a.Report != nil {
-		return a.Report
-	}
-	var e *verify.Error
-	if errors.As(verr, &e) {
-		return e.Report
-	}
-	return nil
 }
