@@ -191,12 +191,12 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 			}
 			report, verr := in.v.VerifyEvidence(ctx, in.ev, in.binding, judge)
 			res = newEvidenceResult(in.ev.Attestation.Quote, report, verr, in.at)
+			accepted := ""
 			if verr == nil {
-				res.note(verify.CheckPolicy, describe(report))
-				res.setPolicy(policyFile, noPolicy, describe(report))
-			} else {
-				res.setPolicy(policyFile, noPolicy, "")
+				accepted = describe(report)
+				res.note(verify.CheckPolicy, accepted)
 			}
+			res.setPolicy(policyFile, noPolicy, accepted)
 			if in.binding == nil {
 				res.note(verify.CheckChannelBinding, "no --nonce")
 			}
