@@ -80,11 +80,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		writeOverview(e.stderr)
 		return exitUsage
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
+	switch {
+	case isHelpFlag(args[0]):
 		writeOverview(e.stdout)
 		return exitOK
-	case "-version", "--version":
+	case args[0] == "-version" || args[0] == "--version":
 		args = []string{"version"}
 	}
 	c, g, rest, err := resolve(args)
