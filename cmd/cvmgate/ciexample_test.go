@@ -151,10 +151,7 @@ func TestCIWorkflowCommandsExist(t *testing.T) {
 			c, g, rest, err := resolve(args)
 			require.NoError(t, err)
 			require.Nil(t, g, "a command, not a group")
-			fs := c.flagSet()
-			if c.flags != nil {
-				c.flags(fs)
-			}
+			fs, _ := c.flagSet()
 			pos, err := parseInterspersed(fs, rest)
 			require.NoError(t, err, "the flags of %q", c.name)
 			require.NoError(t, c.checkArgs(pos))
