@@ -124,9 +124,9 @@ func (ef *evidenceFlags) prepare(e *env, sf *sourceFlags) (*evidenceInput, error
 	return in, nil
 }
 
-// evidenceError is the refusal of a document the CVM served that cannot
-// be read, of the kind verify gives it (malformed_evidence,
-// event_log_malformed).
+// evidenceError is the refusal of evidence that cannot be read (a
+// document the CVM served, a quote), of the kind verify gives it
+// (malformed_evidence, event_log_malformed, malformed_quote).
 func evidenceError(source string, err error) error {
 	return &verify.Error{Kind: verify.KindOf(err), Check: source, Err: err}
 }
