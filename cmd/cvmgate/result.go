@@ -168,10 +168,15 @@ func timeOrNil(t time.Time) *time.Time {
 // error's kind, every check of plan not reached.
 func unreadResult(err error, plan []verify.CheckName, at time.Time) *result {
 	res := newResult(nil, nil, err, at)
-	for _, n := range plan {
-		res.Checks = append(res.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: "not reached: the evidence could not be read"})
-	}
+	res.notReached(plan, "the evidence could not be read")
 	return res
+}
+
+// notReached adds every check of plan as skipped, not reached for why.
+func (r *result) notReached(plan []verify.CheckName, why string) {
+	for _, n := range plan {
+		r.Checks = append(r.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: "not reached: " + why})
+	}
 }
 
 // note replaces the detail of check n, when it ran and passed or was

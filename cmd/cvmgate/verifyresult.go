@@ -68,13 +68,11 @@ func newLiveResult(target string, a transport.Attestation, verr error, started t
 	if len(res.Checks) == 0 {
 		// Nothing was verified: the CVM was not reached, or sent nothing
 		// readable. Every check says so.
-		why := "not reached: the CVM's evidence was not obtained"
+		why := "the CVM's evidence was not obtained"
 		if verify.KindOf(verr) != verify.KindUnreachable {
-			why = "not reached: the CVM's evidence could not be read"
+			why = "the CVM's evidence could not be read"
 		}
-		for _, n := range verify.CheckNames() {
-			res.Checks = append(res.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: why})
-		}
+		res.notReached(verify.CheckNames(), why)
 	}
 	return res
 }
