@@ -3,14 +3,12 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestCIWorkflowVerifyStepAgainstSimulate runs the workflow's verify step
@@ -37,23 +35,10 @@ func TestCIWorkflowVerifyStepAgainstSimulate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			bin := filepath.Join(dir, "bin")
-			require.NoError(t, os.Mkdir(bin, 0o755))
 			wrapper := "#!/usr/bin/env bash\nexec " + real + ` "$@" --trust-root ` + tc.sim.path(trustRootFile) + " --collateral " + tc.sim.path(trustCollateralFile) + "\n"
-			require.NoError(t, os.WriteFile(filepath.Join(bin, "cvmgate"), []byte(wrapper), 0o755))
-			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
-			cmd.Dir = dir
-			cmd.Env = []string{
-				"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-				"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"), "GITHUB_EVENT_NAME=deployment_status",
-				"CVM_URL=" + tc.sim.URL, "CVM_POLICY=" + honest.path(trustPolicyFile), "RETRY_DELAY_SECONDS=0",
-			}
-			out, err := cmd.CombinedOutput()
-			status := 0
-			if ee := (*exec.ExitError)(nil); err != nil {
-				require.ErrorAs(t, err, &ee, "%s", out)
-				status = ee.ExitCode()
-			}
+			status, out := runStep(t, dir, script, wrapper,
+				"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary.md"), "GITHUB_EVENT_NAME=deployment_status",
+				"CVM_URL="+tc.sim.URL, "CVM_POLICY="+honest.path(trustPolicyFile))
 			assert.Equal(t, tc.status, status, "%s", out)
 			assert.Regexp(t, tc.out, string(out))
 			assert.FileExists(t, filepath.Join(dir, "evidence", "attempt-1", "attestation.json"), "the evidence kept for the artifact")

@@ -151,15 +151,32 @@ func TestCIWorkflowCommandsExist(t *testing.T) {
 			c, g, rest, err := resolve(args)
 			require.NoError(t, err)
 			require.Nil(t, g, "a command, not a group")
-			fs := c.flagSet()
-			if c.flags != nil {
-				c.flags(fs)
-			}
+			fs, _ := c.flagSet()
 			pos, err := parseInterspersed(fs, rest)
 			require.NoError(t, err, "the flags of %q", c.name)
 			require.NoError(t, c.checkArgs(pos))
 		})
 	}
+}
+
+// runStep runs a workflow step's script in dir as GitHub runs "shell:
+// bash" (bash -eo pipefail), with cvmgate, a script, first on the PATH,
+// no delay between retries and env; it returns the exit status and the
+// output.
+func runStep(t *testing.T, dir, script, cvmgate string, env ...string) (int, []byte) {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "cvmgate"), []byte(cvmgate), 0o755))
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "RETRY_DELAY_SECONDS=0"}, env...)
+	out, err := cmd.CombinedOutput()
+	if ee := (*exec.ExitError)(nil); err != nil {
+		require.ErrorAs(t, err, &ee, "%s", out)
+		return ee.ExitCode(), out
+	}
+	return 0, out
 }
 
 // fakeCLI is a cvmgate stand-in for running the workflow's script: each
@@ -209,28 +226,15 @@ func TestCIWorkflowVerifyStep(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			bin := filepath.Join(dir, "bin")
-			require.NoError(t, os.Mkdir(bin, 0o755))
-			require.NoError(t, os.WriteFile(filepath.Join(bin, "cvmgate"), []byte(fakeCLI), 0o755))
 			var codes []string
 			for _, c := range tc.codes {
 				codes = append(codes, strconv.Itoa(c))
 			}
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "codes"), []byte(strings.Join(codes, "\n")+"\n"), 0o600))
 			summary := filepath.Join(dir, "summary.md")
-			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script) // as GitHub runs shell: bash
-			cmd.Dir = dir
-			cmd.Env = []string{
-				"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-				"FAKE_DIR=" + dir, "GITHUB_STEP_SUMMARY=" + summary, "GITHUB_EVENT_NAME=" + tc.event,
-				"CVM_URL=https://app-443s.dstack.example", "CVM_POLICY=deploy/cvm-policy.yaml", "RETRY_DELAY_SECONDS=0",
-			}
-			out, err := cmd.CombinedOutput()
-			status := 0
-			if ee := (*exec.ExitError)(nil); err != nil {
-				require.ErrorAs(t, err, &ee, "%s", out)
-				status = ee.ExitCode()
-			}
+			status, out := runStep(t, dir, script, fakeCLI,
+				"FAKE_DIR="+dir, "GITHUB_STEP_SUMMARY="+summary, "GITHUB_EVENT_NAME="+tc.event,
+				"CVM_URL=https://app-443s.dstack.example", "CVM_POLICY=deploy/cvm-policy.yaml")
 			assert.Equal(t, tc.status, status, "%s", out)
 			calls, err := os.ReadFile(filepath.Join(dir, "calls"))
 			require.NoError(t, err)

@@ -80,11 +80,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		writeOverview(e.stderr)
 		return exitUsage
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
+	switch {
+	case isHelpFlag(args[0]):
 		writeOverview(e.stdout)
 		return exitOK
-	case "-version", "--version":
+	case args[0] == "-version" || args[0] == "--version":
 		args = []string{"version"}
 	}
 	c, g, rest, err := resolve(args)
@@ -141,11 +141,7 @@ func isHelpFlag(arg string) bool {
 // execute parses the command's flags and arguments, runs it, and reports
 // its error.
 func (c *command) execute(ctx context.Context, e *env, args []string) int {
-	fs := c.flagSet()
-	runner := c.run
-	if c.flags != nil {
-		runner = c.flags(fs)
-	}
+	fs, runner := c.flagSet()
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		writeHelp(e.stdout, c)
@@ -169,13 +165,17 @@ func (c *command) execute(ctx context.Context, e *env, args []string) int {
 	return exitCode(err)
 }
 
-// flagSet returns an empty flag set for c whose errors are returned, not
-// printed: execute prints them its own way.
-func (c *command) flagSet() *flag.FlagSet {
+// flagSet returns c's flag set, its flags registered, and the function
+// that runs c once they are parsed. The set returns its errors rather
+// than printing them: execute prints them its own way.
+func (c *command) flagSet() (*flag.FlagSet, runFunc) {
 	fs := flag.NewFlagSet("cvmgate "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return fs
+	if c.flags == nil {
+		return fs, c.run
+	}
+	return fs, c.flags(fs)
 }
 
 // parseInterspersed parses flags wherever they appear among the

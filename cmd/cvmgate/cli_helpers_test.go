@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/verify/collateral"
 )
 
 // runCLI runs the CLI in-process and returns its exit code and output.
@@ -98,10 +99,11 @@ func writeFile(t *testing.T, name string, data []byte) string {
 type synthetic struct {
 	pki        *cvmtest.PKI
 	now        time.Time
-	rootPEM    string // --trust-root
-	bundle     string // --collateral
-	at         string // --at
-	quoteHex   string // a default quote, hex
+	coll       *collateral.Collateral // current at now; in bundle
+	rootPEM    string                 // --trust-root
+	bundle     string                 // --collateral
+	at         string                 // --at
+	quoteHex   string                 // a default quote, hex
 	quoteBytes []byte
 }
 
@@ -119,6 +121,7 @@ func newSynthetic(t *testing.T, qopts cvmtest.QuoteOptions) *synthetic {
 	return &synthetic{
 		pki:        pki,
 		now:        now,
+		coll:       coll,
 		rootPEM:    writeFile(t, "root.pem", pki.RootPEM),
 		bundle:     writeFile(t, "collateral.json", bundle),
 		at:         now.Format(time.RFC3339),
@@ -130,6 +133,15 @@ func newSynthetic(t *testing.T, qopts cvmtest.QuoteOptions) *synthetic {
 // args returns the flags that verify a quote file against s.
 func (s *synthetic) args(quoteFile string) []string {
 	return []string{"quote", "verify", "--quote", quoteFile, "--collateral", s.bundle, "--trust-root", s.rootPEM, "--at", s.at}
+}
+
+// pcs starts a fake PCS that serves s's collateral, closed when the test
+// ends.
+func (s *synthetic) pcs(t *testing.T) *cvmtest.PCSServer {
+	t.Helper()
+	pcs := cvmtest.NewPCSServer(s.coll, s.pki)
+	t.Cleanup(pcs.Close)
+	return pcs
 }
 
 // writeTo writes data to path.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -76,7 +75,8 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 		defer cancel()
 		progress(e, quiet, "fetching collateral from %s", rec.Source.ID())
 		report, verr := v.Verify(ctx, raw, verify.Accept{Statuses: verify.Statuses(), AllowDebug: true})
-		if !collateralVerified(report, verr) {
+		report = reportOf(report, verr)
+		if !collateralVerified(report) {
 			return verr
 		}
 		bundle, err := rec.collateral().MarshalBundle()
@@ -93,13 +93,9 @@ func collateralFetchFlags(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// collateralVerified reports whether the collateral check passed, whatever
-// became of the checks after it.
-func collateralVerified(report *verify.Report, verr error) bool {
-	var e *verify.Error
-	if report == nil && errors.As(verr, &e) {
-		report = e.Report
-	}
+// collateralVerified reports whether the collateral check of report
+// passed, whatever became of the checks after it.
+func collateralVerified(report *verify.Report) bool {
 	if report == nil {
 		return false
 	}
@@ -107,13 +103,9 @@ func collateralVerified(report *verify.Report, verr error) bool {
 	return ok && c.Outcome == verify.Passed
 }
 
-// summarizeBundle says on stderr what was written, until when it is good,
-// and what became of the quote's own checks.
+// summarizeBundle says on stderr what was written, until when it is good
+// (report), and what became of the quote's own checks (verr).
 func summarizeBundle(e *env, out string, report *verify.Report, verr error) {
-	var ve *verify.Error
-	if report == nil && errors.As(verr, &ve) {
-		report = ve.Report
-	}
 	if out == "-" {
 		out = "standard output"
 	}

@@ -16,10 +16,7 @@ import (
 // verifies the quote offline, and is the collateral the PCS served.
 func TestCollateralFetch(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
-	t.Cleanup(pcs.Close)
+	pcs := s.pcs(t)
 	out := filepath.Join(t.TempDir(), "collateral.json")
 
 	code, stdout, stderr := runCLI(t, "collateral", "fetch", "--quote", s.quoteHex, "--pccs", pcs.URL, "--trust-root", s.rootPEM, "--at", s.at, "--out", out)
@@ -29,7 +26,7 @@ func TestCollateralFetch(t *testing.T) {
 
 	got, err := collateral.ParseBundle(readTestFile(t, out))
 	require.NoError(t, err)
-	assert.Equal(t, coll, got, "the bundle holds what the PCS served")
+	assert.Equal(t, s.coll, got, "the bundle holds what the PCS served")
 
 	requests := pcs.TotalRequests()
 	code, jsonOut := runJSON(t, "quote", "verify", "--quote", s.quoteHex, "--collateral", out, "--trust-root", s.rootPEM, "--at", s.at)
@@ -44,10 +41,7 @@ func TestCollateralFetch(t *testing.T) {
 
 func TestCollateralFetchRefusals(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
-	t.Cleanup(pcs.Close)
+	pcs := s.pcs(t)
 	other := cvmtest.MustPKI(t, cvmtest.PKIOptions{Seed: []byte("another PKI")})
 	otherRoot := writeFile(t, "other.pem", other.RootPEM)
 	out := filepath.Join(t.TempDir(), "c.json")
@@ -83,10 +77,7 @@ func TestCollateralFetchQuoteRefused(t *testing.T) {
 	svn := up.TEETCBSVN
 	svn[2] = 2 // below every level of the default TCB info
 	s := newSynthetic(t, cvmtest.QuoteOptions{TEETCBSVN: svn})
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
-	t.Cleanup(pcs.Close)
+	pcs := s.pcs(t)
 	out := filepath.Join(t.TempDir(), "c.json")
 
 	code, _, stderr := runCLI(t, "collateral", "fetch", "--quote", s.quoteHex, "--pccs", pcs.URL, "--trust-root", s.rootPEM, "--at", s.at, "--out", out)

@@ -54,11 +54,7 @@ type completionFlag struct {
 // completionFlags returns c's flags for completion, and "--help".
 func completionFlags(c *command) []completionFlag {
 	out := []completionFlag{{name: "help", usage: "show help"}}
-	if c.flags == nil {
-		return out
-	}
-	fs := c.flagSet()
-	c.flags(fs)
+	fs, _ := c.flagSet()
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		out = append(out, completionFlag{name: f.Name, usage: usage, takesValue: arg != "", values: valueWords(arg)})

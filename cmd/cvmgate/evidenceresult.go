@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -106,12 +105,8 @@ func newEvidenceResult(raw []byte, report *verify.Report, verr error, at time.Ti
 	for _, v := range policy.Violations(verr) {
 		res.PolicyViolations = append(res.PolicyViolations, violationJSON{Kind: string(verify.KindPolicy), Rule: v.Rule, Expected: v.Expected, Found: v.Found, Message: v.Error()})
 	}
-	var e *verify.Error
-	if report == nil && errors.As(verr, &e) {
-		report = e.Report
-	}
 	var d *verify.Dstack
-	if report != nil {
+	if report = reportOf(report, verr); report != nil {
 		d = report.Dstack
 	}
 	res.fillEvidence(d)

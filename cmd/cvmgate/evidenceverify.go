@@ -124,9 +124,9 @@ func (ef *evidenceFlags) prepare(e *env, sf *sourceFlags) (*evidenceInput, error
 	return in, nil
 }
 
-// evidenceError is the refusal of a document the CVM served that cannot
-// be read, of the kind verify gives it (malformed_evidence,
-// event_log_malformed).
+// evidenceError is the refusal of evidence that cannot be read (a
+// document the CVM served, a quote), of the kind verify gives it
+// (malformed_evidence, event_log_malformed, malformed_quote).
 func evidenceError(source string, err error) error {
 	return &verify.Error{Kind: verify.KindOf(err), Check: source, Err: err}
 }
@@ -191,12 +191,12 @@ func evidenceVerifyFlags(fs *flag.FlagSet) runFunc {
 			}
 			report, verr := in.v.VerifyEvidence(ctx, in.ev, in.binding, judge)
 			res = newEvidenceResult(in.ev.Attestation.Quote, report, verr, in.at)
+			accepted := ""
 			if verr == nil {
-				res.note(verify.CheckPolicy, describe(report))
-				res.setPolicy(policyFile, noPolicy, describe(report))
-			} else {
-				res.setPolicy(policyFile, noPolicy, "")
+				accepted = describe(report)
+				res.note(verify.CheckPolicy, accepted)
 			}
+			res.setPolicy(policyFile, noPolicy, accepted)
 			if in.binding == nil {
 				res.note(verify.CheckChannelBinding, "no --nonce")
 			}

@@ -106,9 +106,7 @@ func TestExitCodes(t *testing.T) {
 // ends: a collateral fetch only ends by giving up.
 func hangingPCS(t *testing.T, s *synthetic) *cvmtest.PCSServer {
 	t.Helper()
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
+	pcs := cvmtest.NewPCSServer(s.coll, s.pki)
 	release := make(chan struct{})
 	pcs.Hang(release)
 	t.Cleanup(func() {

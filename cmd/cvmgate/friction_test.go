@@ -249,10 +249,7 @@ func TestVersion(t *testing.T) {
 // given, is named in errors, and --collateral wins over it.
 func TestPCCSEnvironment(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
-	t.Cleanup(pcs.Close)
+	pcs := s.pcs(t)
 	trust := []string{"--quote", s.quoteHex, "--trust-root", s.rootPEM, "--at", s.at}
 
 	code, _, stderr := runWith(t, cliInput{env: map[string]string{pccsEnv: pcs.URL}}, append([]string{"quote", "verify"}, trust...)...)

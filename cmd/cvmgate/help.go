@@ -137,11 +137,7 @@ func preformatted(para string) bool {
 
 // flagRows returns "--name ARG" and the usage of each of c's flags.
 func flagRows(c *command) [][2]string {
-	if c.flags == nil {
-		return nil
-	}
-	fs := c.flagSet()
-	c.flags(fs)
+	fs, _ := c.flagSet()
 	var rows [][2]string
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)

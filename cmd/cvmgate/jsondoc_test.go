@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -157,20 +158,11 @@ func decodeObject(t *testing.T, stdout string) map[string]any {
 func TestJSONMatchesDocs(t *testing.T) {
 	doc := readJSONDoc(t)
 	evidenceDoc := map[string]docField{}
-	for k, v := range doc["result"] {
-		evidenceDoc[k] = v
-	}
-	for k, v := range doc["evidence"] {
-		evidenceDoc[k] = v
-	}
+	maps.Copy(evidenceDoc, doc["result"])
+	maps.Copy(evidenceDoc, doc["evidence"])
 	doc["evidence-result"] = evidenceDoc
-	liveDoc := map[string]docField{}
-	for k, v := range evidenceDoc {
-		liveDoc[k] = v
-	}
-	for k, v := range doc["live"] {
-		liveDoc[k] = v
-	}
+	liveDoc := maps.Clone(evidenceDoc)
+	maps.Copy(liveDoc, doc["live"])
 	doc["live-result"] = liveDoc
 	live := newLiveCVM(t)
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

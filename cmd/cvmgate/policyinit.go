@@ -132,17 +132,7 @@ func (f *liveFlags) initReport(ctx context.Context, e *env, rawURL string, ef *e
 	if err != nil {
 		return nil, err
 	}
-	mode := verify.BindingSPKI
-	if f.binding != "" {
-		mode = verify.BindingMode(f.binding)
-	}
-	pol := &policy.Policy{
-		Version:     policy.Version,
-		TCB:         policy.TCB{Accept: policy.List[verify.TCBStatus](verify.Statuses()), AllowDebug: true},
-		App:         policy.App{Any: true},
-		Channel:     policy.Channel{Binding: mode},
-		Attestation: policy.Attestation{MaxAge: policy.DefaultMaxAge},
-	}
+	pol := f.anyAppPolicy(policy.TCB{Accept: policy.List[verify.TCBStatus](verify.Statuses()), AllowDebug: true})
 	if err := pol.Validate(); err != nil {
 		return nil, usagef("--binding %q: expected spki, ratls or none: %w", f.binding, err)
 	}

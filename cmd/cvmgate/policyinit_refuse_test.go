@@ -16,7 +16,7 @@ import (
 )
 
 // initFiles writes the /attestation and /info of app, whose quote is made
-// with opts and REPORTDATA nonce || zeros.
+// with opts, the first half of its REPORTDATA replaced by nonce.
 func initFiles(t *testing.T, s *synthetic, app *cvmtest.App, nonce [32]byte, opts cvmtest.QuoteOptions) (attestation, info string) {
 	t.Helper()
 	copy(opts.ReportData[:32], nonce[:])

@@ -20,13 +20,8 @@ import (
 func appFiles(t *testing.T, s *synthetic, app *cvmtest.App, nonce, spki [32]byte) (attestation, info string) {
 	t.Helper()
 	var opts cvmtest.QuoteOptions
-	copy(opts.ReportData[:32], nonce[:])
 	copy(opts.ReportData[32:], spki[:])
-	att, err := s.pki.Attestation(app, opts)
-	require.NoError(t, err)
-	inf, err := app.Info()
-	require.NoError(t, err)
-	return writeFile(t, "attestation.json", att), writeFile(t, "info.json", inf)
+	return initFiles(t, s, app, nonce, opts)
 }
 
 func TestPolicyInitThenEvidenceVerify(t *testing.T) {

@@ -14,10 +14,7 @@ import (
 // fetched.
 func TestProgress(t *testing.T) {
 	s := newSynthetic(t, cvmtest.QuoteOptions{})
-	coll, err := s.pki.Collateral(cvmtest.CollateralOptions{Now: s.now})
-	require.NoError(t, err)
-	pcs := cvmtest.NewPCSServer(coll, s.pki)
-	t.Cleanup(pcs.Close)
+	pcs := s.pcs(t)
 	online := []string{"quote", "verify", "--quote", s.quoteHex, "--trust-root", s.rootPEM, "--at", s.at, "--pccs", pcs.URL}
 	line := "cvmgate: verifying, collateral from " + pcs.URL + "...\n"
 

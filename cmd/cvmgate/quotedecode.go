@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/verify/pck"
 	"github.com/cvmgate/cvmgate/verify/quote"
 )
@@ -51,7 +50,7 @@ func quoteDecodeFlags(fs *flag.FlagSet) runFunc {
 		}
 		q, err := quote.Parse(raw)
 		if err != nil {
-			return &verify.Error{Kind: verify.KindOf(err), Check: "--quote " + quoteFile, Err: err}
+			return evidenceError("--quote "+quoteFile, err)
 		}
 		return writeJSON(e.stdout, decodeQuoteJSON(q))
 	}

@@ -73,17 +73,9 @@ type resultError struct {
 // or from a plain parse of the quote, so a rejected quote is still
 // described.
 func newResult(raw []byte, report *verify.Report, verr error, at time.Time) *result {
-	res := &result{SchemaVersion: schemaVersion, AdvisoryIDs: []string{}, Checks: []verify.CheckResult{}, VerifiedAt: at.UTC(), err: verr}
-	switch {
-	case verr == nil:
-		res.Verdict, res.Verified = verdictAccepted, true
-	case verify.KindOf(verr).Inconclusive():
-		res.Verdict = verdictInconclusive
-	default:
-		res.Verdict = verdictRefused
-	}
+	res := &result{SchemaVersion: schemaVersion, Verdict: verdictAccepted, Verified: true, AdvisoryIDs: []string{}, Checks: []verify.CheckResult{}, VerifiedAt: at.UTC()}
 	if verr != nil {
-		res.Error = &resultError{Kind: string(verify.KindOf(verr)), Message: describe(verr), Hint: hint(verr)}
+		res.fail(verr)
 		var e *verify.Error
 		if errors.As(verr, &e) {
 			report = e.Report
@@ -101,6 +93,30 @@ func newResult(raw []byte, report *verify.Report, verr error, at time.Time) *res
 		res.fillQuote(q)
 	}
 	return res
+}
+
+// reportOf returns the report of a verification: report, the verified
+// one, or when it is nil what the failure verr established, or nil.
+func reportOf(report *verify.Report, verr error) *verify.Report {
+	if report != nil {
+		return report
+	}
+	var e *verify.Error
+	if errors.As(verr, &e) {
+		return e.Report
+	}
+	return nil
+}
+
+// fail makes the result a refusal for err, or no verdict when err
+// reached none (verify.Kind.Inconclusive), with err as its error member.
+func (r *result) fail(err error) {
+	r.err = err
+	r.Verdict, r.Verified, r.ValidUntil = verdictRefused, false, nil
+	if verify.KindOf(err).Inconclusive() {
+		r.Verdict = verdictInconclusive
+	}
+	r.Error = &resultError{Kind: string(verify.KindOf(err)), Message: describe(err), Hint: hint(err)}
 }
 
 // fillReport copies what the report established.
@@ -152,10 +168,15 @@ func timeOrNil(t time.Time) *time.Time {
 // error's kind, every check of plan not reached.
 func unreadResult(err error, plan []verify.CheckName, at time.Time) *result {
 	res := newResult(nil, nil, err, at)
-	for _, n := range plan {
-		res.Checks = append(res.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: "not reached: the evidence could not be read"})
-	}
+	res.notReached(plan, "the evidence could not be read")
 	return res
+}
+
+// notReached adds every check of plan as skipped, not reached for why.
+func (r *result) notReached(plan []verify.CheckName, why string) {
+	for _, n := range plan {
+		r.Checks = append(r.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: "not reached: " + why})
+	}
 }
 
 // note replaces the detail of check n, when it ran and passed or was

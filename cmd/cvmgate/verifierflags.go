@@ -131,13 +131,19 @@ func (f *sourceFlags) options(e *env, noCollateral bool) (verify.Options, error)
 	return opts, nil
 }
 
+// pccs returns the PCCS base URL that --pccs, or else $CVMGATE_PCCS_URL,
+// names, and which of the two named it; "" for Intel PCS.
+func (f *sourceFlags) pccs(e *env) (name, url string) {
+	if f.pccsURL != "" {
+		return "--pccs", f.pccsURL
+	}
+	return "$" + pccsEnv, e.getenv(pccsEnv)
+}
+
 // remoteSource returns the PCCS that --pccs or $CVMGATE_PCCS_URL names,
 // or nil for Intel PCS.
 func (f *sourceFlags) remoteSource(e *env) (collateral.Source, error) {
-	name, url := "--pccs", f.pccsURL
-	if url == "" {
-		name, url = "$"+pccsEnv, e.getenv(pccsEnv)
-	}
+	name, url := f.pccs(e)
 	if url == "" {
 		return nil, nil
 	}
@@ -151,13 +157,11 @@ func (f *sourceFlags) remoteSource(e *env) (collateral.Source, error) {
 // collateralOrigin names where collateral is fetched from over the
 // network, for progress lines; "" when it is not fetched.
 func (f *sourceFlags) collateralOrigin(e *env, noCollateral bool) string {
-	switch {
-	case noCollateral || f.collateralFile != "":
+	if noCollateral || f.collateralFile != "" {
 		return ""
-	case f.pccsURL != "":
-		return f.pccsURL
-	case e.getenv(pccsEnv) != "":
-		return e.getenv(pccsEnv)
+	}
+	if _, url := f.pccs(e); url != "" {
+		return url
 	}
 	return "Intel PCS"
 }

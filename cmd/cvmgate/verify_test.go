@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -47,7 +46,7 @@ func TestVerifyLive(t *testing.T) {
 	assert.Nil(t, out["remote"])
 	app := c.srv.App()
 	h := app.ComposeHash()
-	assert.Equal(t, hexOf(h[:]), out["compose_hash"])
+	assert.Equal(t, hx(h[:]), out["compose_hash"])
 	assert.NotEmpty(t, out["compose_services"], "the compose /info published was checked")
 
 	code, stdout, stderr := runCLI(t, c.args("--policy", c.policy)...)
@@ -55,7 +54,7 @@ func TestVerifyLive(t *testing.T) {
 	for _, want := range []string{
 		"RESULT  CHECK", "ok      hardware signature", "a fake TEE",
 		"nonce and key binding", "replay; relay (man in the middle)", "compose hash", "code substitution",
-		"an unpatched platform", "app id        " + out["app_id"].(string), "compose hash  " + hexOf(h[:]),
+		"an unpatched platform", "app id        " + out["app_id"].(string), "compose hash  " + hx(h[:]),
 		"kms           kms ", "tcb           UpToDate", "advisories: none", "tls key       sha256:" + c.spkiSHA256(),
 		"policy        " + c.policy + ": accepted", "VERIFIED " + c.srv.URL + ", valid until ",
 	} {
@@ -83,9 +82,6 @@ func TestVerifyLive(t *testing.T) {
 	assert.Contains(t, stdout, "REJECTED: policy: no policy given")
 	assert.Contains(t, stdout, "hint: pass --policy FILE")
 }
-
-// hexOf is lower-case hex.
-func hexOf(b []byte) string { return hex.EncodeToString(b) }
 
 // TestVerifyThreats: each threat is refused (exit 1) with the kind that
 // names it, under the honest CVM's policy, before the app is reached.

@@ -27,6 +27,9 @@ type liveResult struct {
 
 	// a is the attestation, for --save-evidence.
 	a transport.Attestation
+	// quote is the quote of a's attestation document, nil when none could
+	// be read: what a remote verifier is asked about.
+	quote []byte
 }
 
 // remoteJSON is the "remote" member: a remote verifier's verdict.
@@ -48,28 +51,28 @@ const (
 // newLiveResult assembles the output of a live verification of target
 // that started at started.
 func newLiveResult(target string, a transport.Attestation, verr error, started time.Time) *liveResult {
-	report := reportOf(a, verr)
+	report := reportOf(a.Report, verr)
 	at := started
 	if report != nil && !report.VerifiedAt.IsZero() {
 		at = report.VerifiedAt
 	}
+	q := quoteOf(a.AttestationDocument)
 	res := &liveResult{
-		evidenceResult: newEvidenceResult(quoteOf(a.AttestationDocument), report, verr, at),
+		evidenceResult: newEvidenceResult(q, report, verr, at),
 		URL:            target,
 		SPKISHA256:     a.SPKISHA256,
 		Nonce:          hex.EncodeToString(a.Nonce),
 		a:              a,
+		quote:          q,
 	}
 	if len(res.Checks) == 0 {
 		// Nothing was verified: the CVM was not reached, or sent nothing
 		// readable. Every check says so.
-		why := "not reached: the CVM's evidence was not obtained"
+		why := "the CVM's evidence was not obtained"
 		if verify.KindOf(verr) != verify.KindUnreachable {
-			why = "not reached: the CVM's evidence could not be read"
+			why = "the CVM's evidence could not be read"
 		}
-		for _, n := range verify.CheckNames() {
-			res.Checks = append(res.Checks, verify.CheckResult{Name: n, Outcome: verify.Skipped, Detail: why})
-		}
+		res.notReached(verify.CheckNames(), why)
 	}
 	return res
 }
@@ -95,7 +98,7 @@ func (r *liveResult) describePolicy(file string, noPolicy bool, af *acceptFlags,
 }
 
 // report returns the report the result was made from, or nil.
-func (r *liveResult) report() *verify.Report { return reportOf(r.a, r.err) }
+func (r *liveResult) report() *verify.Report { return reportOf(r.a.Report, r.err) }
 
 // failCheck marks check n failed with detail, where it passed: the
 // command refuses what the library accepted.
@@ -112,12 +115,11 @@ func (r *result) failCheck(n verify.CheckName, detail string) {
 func (r *liveResult) askRemote(ctx context.Context, rc *remote.Client) {
 	rj := &remoteJSON{URL: rc.URL(), Verdict: remoteNone, Agreement: string(remote.NotCompared)}
 	r.Remote = rj
-	q := quoteOf(r.a.AttestationDocument)
-	if q == nil {
+	if r.quote == nil {
 		rj.Detail = "not asked: no quote was obtained from the CVM"
 		return
 	}
-	v, err := rc.Verify(ctx, q)
+	v, err := rc.Verify(ctx, r.quote)
 	if err != nil {
 		rj.Detail = err.Error()
 		return
@@ -129,15 +131,8 @@ func (r *liveResult) askRemote(ctx context.Context, rc *remote.Client) {
 	agreement, cmpErr := remote.Compare(r.report(), v)
 	rj.Agreement = string(agreement)
 	if cmpErr != nil && r.err == nil {
-		r.refuse(cmpErr)
+		r.fail(cmpErr) // a disagreement: a refusal
 	}
-}
-
-// refuse turns an accepted result into a refusal for err.
-func (r *liveResult) refuse(err error) {
-	r.err = err
-	r.Verdict, r.Verified, r.ValidUntil = verdictRefused, false, nil
-	r.Error = &resultError{Kind: string(verify.KindOf(err)), Message: describe(err), Hint: hint(err)}
 }
 
 // writeHuman prints what was verified, then the report.

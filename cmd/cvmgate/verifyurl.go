@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -181,27 +180,34 @@ func (f *liveFlags) policy(e *env) (*policy.Policy, error) {
 	case f.policyFile != "":
 		return loadPolicy(e, "--policy", f.policyFile)
 	}
-	mode := verify.BindingSPKI
-	if f.binding != "" {
-		mode = verify.BindingMode(f.binding)
-		switch mode {
-		case verify.BindingSPKI, verify.BindingRATLS, verify.BindingNone:
-		default:
-			return nil, usagef("--binding %q: expected spki, ratls or none", f.binding)
-		}
+	switch verify.BindingMode(f.binding) {
+	case "", verify.BindingSPKI, verify.BindingRATLS, verify.BindingNone:
+	default:
+		return nil, usagef("--binding %q: expected spki, ratls or none", f.binding)
 	}
 	acc := f.af.acceptance(false)
-	p := &policy.Policy{
-		Version:     policy.Version,
-		TCB:         policy.TCB{Accept: policy.List[verify.TCBStatus](acc.Statuses), AllowDebug: acc.AllowDebug},
-		App:         policy.App{Any: true},
-		Channel:     policy.Channel{Binding: mode},
-		Attestation: policy.Attestation{MaxAge: policy.DefaultMaxAge},
-	}
+	p := f.anyAppPolicy(policy.TCB{Accept: policy.List[verify.TCBStatus](acc.Statuses), AllowDebug: acc.AllowDebug})
 	if err := p.Validate(); err != nil {
 		return nil, usageError{err}
 	}
 	return p, nil
+}
+
+// anyAppPolicy returns a policy that accepts any app whose evidence
+// verifies, with tcb and the channel binding --binding names (spki by
+// default), for the caller to validate.
+func (f *liveFlags) anyAppPolicy(tcb policy.TCB) *policy.Policy {
+	mode := verify.BindingSPKI
+	if f.binding != "" {
+		mode = verify.BindingMode(f.binding)
+	}
+	return &policy.Policy{
+		Version:     policy.Version,
+		TCB:         tcb,
+		App:         policy.App{Any: true},
+		Channel:     policy.Channel{Binding: mode},
+		Attestation: policy.Attestation{MaxAge: policy.DefaultMaxAge},
+	}
 }
 
 // transportOptions are the transport's verifier options, timeout and
@@ -251,17 +257,4 @@ func quoteOf(doc []byte) []byte {
 		return nil
 	}
 	return att.Quote
-}
-
-// reportOf returns the report of a verification: the verified one, or
-// what a failure established.
-func reportOf(a transport.Attestation, verr error) *verify.Report {
-	if a.Report != nil {
-		return a.Report
-	}
-	var e *verify.Error
-	if errors.As(verr, &e) {
-		return e.Report
-	}
-	return nil
 }
