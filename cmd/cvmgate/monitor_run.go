@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -80,10 +81,10 @@ func (g *generation) stop() {
 	g.wg.Wait()
 }
 
-// run checks the CVMs of cfg until ctx ends. On each value of reload it
-// loads the configuration again with load; an invalid one is logged and
-// the running one kept.
-func (m *monitor) run(ctx context.Context, cfg *monitorConfig, reload <-chan struct{}, load func() (*monitorConfig, error)) error {
+// run checks the CVMs of cfg until ctx ends. On each signal of reload
+// (SIGHUP) it loads the configuration again with load; an invalid one is
+// logged and the running one kept.
+func (m *monitor) run(ctx context.Context, cfg *monitorConfig, reload <-chan os.Signal, load func() (*monitorConfig, error)) error {
 	targets, err := m.targets(cfg)
 	if err != nil {
 		return err
