@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -290,8 +289,8 @@ func (cfg *monitorConfig) validate() error {
 		} else {
 			names[c.Name] = i
 		}
-		if err := checkMonitoredURL(c.URL); err != nil {
-			add(at+".url", "an https:// URL with a host and no credentials, query or fragment", quoteShort(c.URL))
+		if _, ok := parseCVMURL(c.URL); !ok {
+			add(at+".url", cvmURLExpected, quoteShort(c.URL))
 		}
 		if c.Policy == "" {
 			add(at+".policy", "the path of a policy file", "none")
@@ -312,22 +311,6 @@ func (cfg *monitorConfig) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkMonitoredURL checks that raw is an https URL with a host, and nothing
-// that would leak (credentials) or that the monitor would ignore (query,
-// fragment).
-func checkMonitoredURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return err
-	case u.Scheme != "https", u.Host == "", u.Hostname() == "":
-		return errors.New("not an https URL with a host")
-	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "":
-		return errors.New("credentials, query or fragment")
-	}
-	return nil
 }
 
 // loadPolicies loads each CVM's policy, once per file.
