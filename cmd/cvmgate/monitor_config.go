@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -130,9 +131,10 @@ func loadMonitorConfig(path string) (*monitorConfig, error) {
 }
 
 // readRegularFile reads the regular file at path, refusing one larger
-// than limit.
+// than limit. It opens path without blocking: opening a FIFO for reading
+// would otherwise wait for a writer before the check could refuse it.
 func readRegularFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
