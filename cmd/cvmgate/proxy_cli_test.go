@@ -197,16 +197,7 @@ func TestProxyShutdown(t *testing.T) {
 	front := "http://" + ln.Addr().String()
 
 	// A tunnel, open before the stop.
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(waitLimit))
-	_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-	require.NoError(t, err)
-	rd := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(rd, nil)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	_, rd, _ := dialUpgrade(t, ln.Addr().String())
 
 	// A request in progress when the stop comes.
 	slow := make(chan string, 1)
