@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -88,4 +89,21 @@ func (f *daemonFlags) verifier(e *env, refreshAhead time.Duration) (*verify.Veri
 		return nil, usageError{err}
 	}
 	return v, nil
+}
+
+// cvmURLExpected says what parseCVMURL accepts, for messages.
+const cvmURLExpected = "an https:// URL with a host and no credentials, query or fragment"
+
+// parseCVMURL parses the URL of a CVM that a daemon attests: a monitored
+// CVM's, the proxy's upstream. It must be https with a host, and hold
+// nothing that would leak (credentials) or that would be dropped or
+// misapplied (a query, even an empty one, or a fragment); ok is false
+// otherwise.
+func parseCVMURL(raw string) (u *url.URL, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, false
+	}
+	return u, true
 }

@@ -155,8 +155,6 @@ func (r *monitorRun) run(ctx context.Context, e *env, _ []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	reload := make(chan struct{})
-	go forwardSignals(ctx, hup, reload)
 
 	log.Info("monitor started", slog.String("config", r.config), slog.Int("cvms", len(cfg.CVMs)), slog.Bool("alerts", opts.alerts != nil))
 	var wg sync.WaitGroup
@@ -175,7 +173,7 @@ func (r *monitorRun) run(ctx context.Context, e *env, _ []string) error {
 			wg.Wait()
 		}()
 	}
-	return m.run(ctx, cfg, reload, func() (*monitorConfig, error) { return loadMonitorConfig(r.config) })
+	return m.run(ctx, cfg, hup, func() (*monitorConfig, error) { return loadMonitorConfig(r.config) })
 }
 
 // alerter returns the webhook of --webhook or $CVMGATE_WEBHOOK_URL, or
@@ -194,23 +192,6 @@ func (r *monitorRun) alerter(e *env) (alerter, error) {
 		return nil, usagef("%s: %w", name, err)
 	}
 	return w, nil
-}
-
-// forwardSignals turns each signal of sigs into a value on out until ctx
-// ends.
-func forwardSignals(ctx context.Context, sigs <-chan os.Signal, out chan<- struct{}) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sigs:
-			select {
-			case out <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
 }
 
 // metricsServer serves m's metrics at /metrics, and /healthz.

@@ -13,7 +13,6 @@ import (
 	"github.com/cvmgate/cvmgate/remote"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/wire"
 )
 
 // checkStatus is where a CVM stands after its last check.
@@ -122,14 +121,14 @@ func (m *monitor) check(ctx context.Context, t *target) (checkResult, []alert, b
 // verifier that gives no verdict changes nothing: local verification
 // decides. It reports false when ctx ended meanwhile.
 func (m *monitor) secondOpinion(ctx context.Context, a transport.Attestation, r *checkResult) bool {
-	if a.Report == nil || a.AttestationDocument == nil {
-		return true // no quote was verified: nothing to compare
+	if a.Report == nil {
+		return true // nothing was verified: nothing to compare
 	}
-	att, err := wire.ParseAttestation(a.AttestationDocument)
-	if err != nil || len(att.Quote) == 0 {
-		return true
+	q := quoteOf(a.AttestationDocument)
+	if q == nil {
+		return true // no quote was obtained from the CVM
 	}
-	v, err := m.remote.Verify(ctx, att.Quote)
+	v, err := m.remote.Verify(ctx, q)
 	if ctx.Err() != nil {
 		return false
 	}

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -131,9 +131,10 @@ func loadMonitorConfig(path string) (*monitorConfig, error) {
 }
 
 // readRegularFile reads the regular file at path, refusing one larger
-// than limit.
+// than limit. It opens path without blocking: opening a FIFO for reading
+// would otherwise wait for a writer before the check could refuse it.
 func readRegularFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -290,8 +291,8 @@ func (cfg *monitorConfig) validate() error {
 		} else {
 			names[c.Name] = i
 		}
-		if err := checkMonitoredURL(c.URL); err != nil {
-			add(at+".url", "an https:// URL with a host and no credentials, query or fragment", quoteShort(c.URL))
+		if _, ok := parseCVMURL(c.URL); !ok {
+			add(at+".url", cvmURLExpected, quoteShort(c.URL))
 		}
 		if c.Policy == "" {
 			add(at+".policy", "the path of a policy file", "none")
@@ -312,22 +313,6 @@ func (cfg *monitorConfig) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkMonitoredURL checks that raw is an https URL with a host, and nothing
-// that would leak (credentials) or that the monitor would ignore (query,
-// fragment).
-func checkMonitoredURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return err
-	case u.Scheme != "https", u.Host == "", u.Hostname() == "":
-		return errors.New("not an https URL with a host")
-	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "":
-		return errors.New("credentials, query or fragment")
-	}
-	return nil
 }
 
 // loadPolicies loads each CVM's policy, once per file.

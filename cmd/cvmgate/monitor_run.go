@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -20,24 +21,8 @@ import (
 // changes. Its time comes from clock and its randomness from rand, so
 // that tests drive it without waiting.
 type monitor struct {
-	clock    clock
-	rand     func() float64 // in [0, 1)
-	verifier *verify.Verifier
-	log      *slog.Logger
-	metrics  *monitorMetrics
-	// alerts delivers alerts; nil sends none.
-	alerts alerter
-	// remote, if set, gives a second opinion on every quote.
-	remote *remote.Client
-	// collateralAlert is how long ahead of the collateral's nextUpdate
-	// to alert; zero never alerts.
-	collateralAlert time.Duration
-	// timeout bounds one attestation.
-	timeout time.Duration
-	// transportOptions are added to every CVM's transport options.
-	transportOptions []transport.Option
-	// checked, if set, is called after each check is recorded (tests).
-	checked func(cvm string, r checkResult)
+	monitorOptions
+	metrics *monitorMetrics
 
 	mu     sync.Mutex
 	cfg    *monitorConfig
@@ -46,26 +31,29 @@ type monitor struct {
 
 // monitorOptions configure newMonitor.
 type monitorOptions struct {
-	clock            clock
-	rand             func() float64
-	verifier         *verify.Verifier
-	log              *slog.Logger
-	alerts           alerter
-	remote           *remote.Client
-	collateralAlert  time.Duration
-	timeout          time.Duration
+	clock    clock
+	rand     func() float64 // in [0, 1)
+	verifier *verify.Verifier
+	log      *slog.Logger
+	// alerts delivers alerts; nil sends none.
+	alerts alerter
+	// remote, if set, gives a second opinion on every quote.
+	remote *remote.Client
+	// collateralAlert is how long ahead of the collateral's nextUpdate
+	// to alert; zero never alerts.
+	collateralAlert time.Duration
+	// timeout bounds one attestation; zero means
+	// transport.DefaultAttestationTimeout.
+	timeout time.Duration
+	// transportOptions are added to every CVM's transport options.
 	transportOptions []transport.Option
-	checked          func(string, checkResult)
+	// checked, if set, is called after each check is recorded (tests).
+	checked func(cvm string, r checkResult)
 }
 
 // newMonitor returns a monitor with its metrics registered.
 func newMonitor(o monitorOptions) *monitor {
-	m := &monitor{
-		clock: o.clock, rand: o.rand, verifier: o.verifier, log: o.log, alerts: o.alerts, remote: o.remote,
-		collateralAlert: o.collateralAlert, timeout: o.timeout,
-		transportOptions: o.transportOptions, checked: o.checked,
-		states: map[string]*cvmState{},
-	}
+	m := &monitor{monitorOptions: o, states: map[string]*cvmState{}}
 	if m.timeout <= 0 {
 		m.timeout = transport.DefaultAttestationTimeout
 	}
@@ -93,10 +81,10 @@ func (g *generation) stop() {
 	g.wg.Wait()
 }
 
-// run checks the CVMs of cfg until ctx ends. On each value of reload it
-// loads the configuration again with load; an invalid one is logged and
-// the running one kept.
-func (m *monitor) run(ctx context.Context, cfg *monitorConfig, reload <-chan struct{}, load func() (*monitorConfig, error)) error {
+// run checks the CVMs of cfg until ctx ends. On each signal of reload
+// (SIGHUP) it loads the configuration again with load; an invalid one is
+// logged and the running one kept.
+func (m *monitor) run(ctx context.Context, cfg *monitorConfig, reload <-chan os.Signal, load func() (*monitorConfig, error)) error {
 	targets, err := m.targets(cfg)
 	if err != nil {
 		return err

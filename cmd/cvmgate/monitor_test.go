@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,10 +100,10 @@ func (f *monitorFixture) cvm(name, url string) *monitoredCVM {
 
 // start runs the monitor on cfg; load answers reloads. It returns the
 // reload channel and a stop function that returns run's error.
-func (f *monitorFixture) start(t *testing.T, cfg *monitorConfig, load func() (*monitorConfig, error)) (chan<- struct{}, func() error) {
+func (f *monitorFixture) start(t *testing.T, cfg *monitorConfig, load func() (*monitorConfig, error)) (chan<- os.Signal, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	reload := make(chan struct{})
+	reload := make(chan os.Signal)
 	done := make(chan error, 1)
 	go func() { done <- f.m.run(ctx, cfg, reload, load) }()
 	var once sync.Once
@@ -279,7 +281,7 @@ func TestMonitorReload(t *testing.T) {
 	f.next(t)
 
 	loads <- func() (*monitorConfig, error) { return nil, errors.New("cvms[0].url: expected an https:// URL") }
-	reload <- struct{}{}
+	reload <- syscall.SIGHUP
 	// The old configuration goes on: both CVMs are checked at the next tick.
 	got := f.tick(t, 2, time.Minute)
 	assert.ElementsMatch(t, []string{"a", "b"}, []string{got[0].cvm, got[1].cvm})
@@ -288,7 +290,7 @@ func TestMonitorReload(t *testing.T) {
 
 	f.clk.WaitTimers(t, 2)
 	loads <- func() (*monitorConfig, error) { return second, nil }
-	reload <- struct{}{}
+	reload <- syscall.SIGHUP
 	got = []checkEvent{f.next(t), f.next(t)} // jitter 0: checked at once
 	assert.ElementsMatch(t, []string{"a", "c"}, []string{got[0].cvm, got[1].cvm})
 	assert.Equal(t, 1.0, counterValue(t, f.m, "cvmgate_monitor_config_reloads_total", "success"))

@@ -134,9 +134,9 @@ func (r *proxyRun) checkFlags() (*url.URL, error) {
 	case r.responseTimeout <= 0:
 		return nil, usagef("--response-timeout %s: expected a positive duration", r.responseTimeout)
 	}
-	u, err := url.Parse(r.upstream)
-	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, usagef("--upstream %s: expected an https:// URL with a host and no credentials, query or fragment", r.upstream)
+	u, ok := parseCVMURL(r.upstream)
+	if !ok {
+		return nil, usagef("--upstream %s: expected %s", r.upstream, cvmURLExpected)
 	}
 	return u, nil
 }

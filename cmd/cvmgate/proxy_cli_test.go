@@ -119,6 +119,7 @@ func TestProxyCommandRefusesBadInput(t *testing.T) {
 		{"no policy", []string{"proxy", "--upstream", s.URL}, "--policy is required"},
 		{"plain http upstream", []string{"proxy", "--upstream", "http://cvm.example", "--policy", tr.policy}, "--upstream http://cvm.example: expected an https:// URL"},
 		{"credentials in the upstream", []string{"proxy", "--upstream", "https://u:p@cvm.example", "--policy", tr.policy}, "expected an https:// URL with a host and no credentials"},
+		{"empty query in the upstream", []string{"proxy", "--upstream", "https://cvm.example/?", "--policy", tr.policy}, "--upstream https://cvm.example/?: expected an https:// URL with a host and no credentials, query or fragment"},
 		{"missing policy", []string{"proxy", "--upstream", s.URL, "--policy", filepath.Join(tr.dir, "none.yaml")}, "--policy " + filepath.Join(tr.dir, "none.yaml")},
 		{"invalid policy", []string{"proxy", "--upstream", s.URL, "--policy", badPolicy}, "--policy " + badPolicy + ": "},
 		{"bad size", []string{"proxy", "--upstream", s.URL, "--policy", tr.policy, "--max-body", "lots"}, `--max-body "lots": expected a size in bytes`},
@@ -196,16 +197,7 @@ func TestProxyShutdown(t *testing.T) {
 	front := "http://" + ln.Addr().String()
 
 	// A tunnel, open before the stop.
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(waitLimit))
-	_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-	require.NoError(t, err)
-	rd := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(rd, nil)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	_, rd, _ := dialUpgrade(t, ln.Addr().String())
 
 	// A request in progress when the stop comes.
 	slow := make(chan string, 1)

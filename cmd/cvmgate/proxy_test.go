@@ -212,7 +212,26 @@ func TestProxyWebSocketUpgrade(t *testing.T) {
 	s := cvmtest.NewServer(http.HandlerFunc(echoApp))
 	t.Cleanup(s.Close)
 	front, _ := proxyFront(t, s.URL, s.Policy(), s, defaultMaxBody)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(front, "http://"))
+	conn, rd, resp := dialUpgrade(t, strings.TrimPrefix(front, "http://"))
+	assert.Equal(t, "websocket", resp.Header.Get("Upgrade"))
+	assert.NotEmpty(t, resp.Header.Get(headerComposeHash), "the verdict is on the upgrade's answer too")
+	for _, msg := range []string{"ping\n", "pong\n"} {
+		_, err := io.WriteString(conn, msg)
+		require.NoError(t, err)
+		line, err := rd.ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, msg, line)
+	}
+	assert.Equal(t, int64(1), s.AppRequests())
+}
+
+// dialUpgrade connects to the proxy at addr (host:port), asks for a
+// WebSocket upgrade of /ws and requires 101 Switching Protocols. It
+// returns the tunnel's connection, its reader (past the response
+// headers) and the response.
+func dialUpgrade(t *testing.T, addr string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(waitLimit))
@@ -222,16 +241,7 @@ func TestProxyWebSocketUpgrade(t *testing.T) {
 	resp, err := http.ReadResponse(rd, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
-	assert.Equal(t, "websocket", resp.Header.Get("Upgrade"))
-	assert.NotEmpty(t, resp.Header.Get(headerComposeHash), "the verdict is on the upgrade's answer too")
-	for _, msg := range []string{"ping\n", "pong\n"} {
-		_, err = io.WriteString(conn, msg)
-		require.NoError(t, err)
-		line, err := rd.ReadString('\n')
-		require.NoError(t, err)
-		assert.Equal(t, msg, line)
-	}
-	assert.Equal(t, int64(1), s.AppRequests())
+	return conn, rd, resp
 }
 
 // TestProxyBodyLimit: a body beyond --max-body is refused with 413,
