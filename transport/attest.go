@@ -29,12 +29,23 @@ const maxRenewDials = 3
 // attestShared attests key k of origin o over conn, sharing one attestation
 // among all who meet k at once. consumed reports whether this caller's conn
 // carried the attestation (and is now closed); a caller that only waited
-// keeps its conn. The wait ends early when ctx is done; the attestation
+// keeps its conn. A first attestation (not a renewal) of a key that is
+// pinned or failed by the time it would start does not start: the
+// leader's conn is closed and the standing outcome returned. The wait ends early when ctx is done; the attestation
 // itself runs on its own timeout and is never cancelled by a caller.
 func (t *Transport) attestShared(ctx context.Context, o *origin, pol *policy.Policy, k keyID, conn *tls.Conn, renewal bool) (consumed bool, err error) {
 	var leader atomic.Bool
 	ch := t.flights.DoChan(o.name+" "+k.String(), func() (any, error) {
 		leader.Store(true)
+		if !renewal {
+			// A flight for k that ended after the caller looked at o and
+			// before this one began has decided k: its verdict or its
+			// failure stands, and k is not attested again.
+			if settled, err := o.settled(k, t.cfg.now()); settled {
+				conn.Close()
+				return nil, err
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
 		defer cancel()
 		_, err := t.attest(ctx, o, pol, k, conn, renewal)

@@ -218,6 +218,20 @@ func (o *origin) renewed(k keyID) {
 	o.mu.Unlock()
 }
 
+// settled reports whether k has an outcome that stands at now: a current
+// verdict (err is nil) or a failure whose backoff lasts (err is it).
+func (o *origin) settled(k keyID, now time.Time) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.current(k, now) != nil {
+		return true, nil
+	}
+	if f := o.failureOf(k); f != nil && now.Before(f.until) {
+		return true, f.err
+	}
+	return false, nil
+}
+
 // failed returns the failure recorded for k while its backoff lasts.
 func (o *origin) failed(k keyID, now time.Time) error {
 	o.mu.Lock()
