@@ -156,7 +156,11 @@ func TestRotationReattestsOnce(t *testing.T) {
 func TestReplicasAttestedOnceEach(t *testing.T) {
 	const replicas, requests = 3, 60
 	s := newServer(t, cvmtest.WithReplicas(replicas))
-	client := newTransport(t, s.Policy(), s).Client()
+	// A connection per request, so that the round robin reaches every
+	// replica: over kept-alive HTTP/2 connections the requests could all
+	// share the connections of fewer replicas than there are.
+	base := &http.Transport{DisableKeepAlives: true}
+	client := newTransport(t, s.Policy(), s, transport.WithBaseTransport(base)).Client()
 	var wg sync.WaitGroup
 	for range requests {
 		wg.Go(func() { mustGet(t, client, s.URL+"/r") })
