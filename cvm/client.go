@@ -127,7 +127,7 @@ func (c *Client) call(ctx context.Context, method string, args any) ([]byte, err
 		return nil, &AgentError{Method: method, StatusCode: resp.StatusCode, Message: agentMessage(data)}
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, &AgentError{Method: method, StatusCode: resp.StatusCode, Message: fmt.Sprintf("expected an application/json answer, found %q", clip(resp.Header.Get("Content-Type")))}
+		return nil, &AgentError{Method: method, StatusCode: resp.StatusCode, Message: fmt.Sprintf("expected an application/json answer, found %q", clipMessage(resp.Header.Get("Content-Type")))}
 	}
 	return data, nil
 }
@@ -139,10 +139,10 @@ func agentMessage(body []byte) string {
 		Error *string `json:"error"`
 	}
 	if json.Unmarshal(body, &e) == nil && e.Error != nil {
-		return clip(*e.Error)
+		return clipMessage(*e.Error)
 	}
 	if len(body) == 0 {
 		return "no error text"
 	}
-	return fmt.Sprintf("%q", clip(string(body)))
+	return fmt.Sprintf("%q", clipMessage(string(body)))
 }

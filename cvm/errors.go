@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cvmgate/cvmgate/internal/clip"
 )
 
 // ErrAgent matches, through errors.Is, every failed call to the guest
@@ -54,10 +56,5 @@ func (e *AgentError) Is(target error) bool { return target == ErrAgent }
 // maxMessage bounds the agent error text an AgentError repeats.
 const maxMessage = 256
 
-// clip shortens s to maxMessage bytes for an error message.
-func clip(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxMessage], "") + "..."
-}
+// clipMessage shortens s to maxMessage bytes for an error message.
+func clipMessage(s string) string { return clip.ValidString(s, maxMessage) }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -125,7 +126,7 @@ func checkRequest(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("expected GET or HEAD, found %s", clipMethod(r.Method)))
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("expected GET or HEAD, found %s", clip.Quote(r.Method, 16)))
 	case r.ContentLength != 0:
 		writeError(w, http.StatusRequestEntityTooLarge, "expected no request body")
 	case len(r.URL.RawQuery) > maxQuery:
@@ -134,14 +135,6 @@ func checkRequest(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
-}
-
-// clipMethod bounds a request method repeated in an error.
-func clipMethod(m string) string {
-	if len(m) > 16 {
-		return fmt.Sprintf("%q...", m[:16])
-	}
-	return fmt.Sprintf("%q", m)
 }
 
 // acquire takes a slot for an agent call without waiting, or answers 503.

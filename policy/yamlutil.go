@@ -2,10 +2,10 @@ package policy
 
 import (
 	"fmt"
-	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/yamltree"
 )
 
@@ -36,9 +36,5 @@ var kindName = yamltree.KindName
 
 // quoteShort quotes s for an error message, cut to a readable length.
 func quoteShort(s string) string {
-	const limit = 80
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "..."
-	}
-	return strconv.Quote(s)
+	return clip.Quote(s, 80)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
 )
 
@@ -70,12 +71,12 @@ func parseVerdict(body []byte) (*Verdict, error) {
 	case "false", "0":
 	default:
 		return nil, &Error{Class: ErrAnswer, Status: http.StatusOK,
-			Err: errors.New(`"quote.verified": expected true, false, 1 or 0, found ` + clip(string(a.Quote.Verified)))}
+			Err: errors.New(`"quote.verified": expected true, false, 1 or 0, found ` + clipDetail(string(a.Quote.Verified)))}
 	}
 	if !v.Verified {
 		v.Detail = detailOf(body)
 	}
-	v.Checksum = clip(a.Checksum)
+	v.Checksum = clipDetail(a.Checksum)
 	if b := a.Quote.Body; b != nil && b.ReportData != "" {
 		rd, err := hexfmt.Decode(b.ReportData)
 		if err != nil {
@@ -98,19 +99,14 @@ func detailOf(body []byte) string {
 	}
 	var s string
 	if json.Unmarshal(a.Detail, &s) == nil {
-		return clip(s)
+		return clipDetail(s)
 	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, a.Detail) != nil {
 		return ""
 	}
-	return clip(buf.String())
+	return clipDetail(buf.String())
 }
 
-// clip bounds a string from the verifier to maxDetail bytes.
-func clip(s string) string {
-	if len(s) <= maxDetail {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxDetail], "") + "..."
-}
+// clipDetail bounds a string from the verifier to maxDetail bytes.
+func clipDetail(s string) string { return clip.ValidString(s, maxDetail) }

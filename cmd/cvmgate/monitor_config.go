@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/limits"
 	"github.com/cvmgate/cvmgate/internal/yamltree"
 	"github.com/cvmgate/cvmgate/policy"
@@ -340,9 +341,5 @@ func (cfg *monitorConfig) loadPolicies(baseDir string, load func(string) (*polic
 
 // quoteShort quotes s for a message, cut to a readable length.
 func quoteShort(s string) string {
-	const limit = 80
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "..."
-	}
-	return strconv.Quote(s)
+	return clip.Quote(s, 80)
 }

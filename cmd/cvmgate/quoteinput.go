@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/hexfmt"
 	"github.com/cvmgate/cvmgate/internal/jsonshape"
 	"github.com/cvmgate/cvmgate/verify"
@@ -79,7 +80,7 @@ func quoteField(doc []byte) ([]byte, error) {
 	}
 	raw, err := hexfmt.Decode(s)
 	if err != nil || len(raw) == 0 {
-		return nil, fmt.Errorf("\"quote\": expected hex (0x optional), found %q", clipText(s))
+		return nil, fmt.Errorf("\"quote\": expected hex (0x optional), found %q", clip.String(s, 40))
 	}
 	return raw, nil
 }
@@ -105,12 +106,3 @@ func isBase64Byte(c byte) bool {
 }
 
 func isPrintable(c byte) bool { return 0x20 <= c && c < 0x7f }
-
-// clipText cuts s for an error message.
-func clipText(s string) string {
-	const limit = 40
-	if len(s) > limit {
-		return s[:limit] + "..."
-	}
-	return s
-}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cvmgate/cvmgate/internal/clip"
 )
 
 // Error is a node tree that Walk refuses: what was expected and what was
@@ -124,9 +126,5 @@ func withArticle(name string) string {
 
 // quoteShort quotes s for an error message, cut to a readable length.
 func quoteShort(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "..."
-	}
-	return strconv.Quote(s)
+	return clip.Quote(s, 64)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/cvmgate/cvmgate/internal/clip"
 )
 
 // UnmarshalJSON decodes a JSON string of hex digits, in either case.
@@ -43,10 +45,4 @@ func (h HexBytes) MarshalJSON() ([]byte, error) {
 }
 
 // truncate shortens data for an error message.
-func truncate(data []byte) string {
-	const max = 32
-	if len(data) > max {
-		return fmt.Sprintf("%q...", data[:max])
-	}
-	return fmt.Sprintf("%q", data)
-}
+func truncate(data []byte) string { return clip.Quote(string(data), 32) }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/limits"
 )
 
@@ -138,16 +139,8 @@ func statusErr(resp *http.Response) error {
 	msg := fmt.Sprintf("expected status 200 OK, found %s", resp.Status)
 	for _, h := range []string{"Error-Code", "Error-Message"} {
 		if v := resp.Header.Get(h); v != "" {
-			msg += fmt.Sprintf("; %s: %q", h, clip(v, 200))
+			msg += fmt.Sprintf("; %s: %q", h, clip.String(v, 200))
 		}
 	}
 	return errors.New(msg)
-}
-
-// clip shortens s to at most n bytes for an error message.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/cvmgate/cvmgate/internal/clip"
 )
 
 // Intel's collateral endpoints.
@@ -192,10 +194,10 @@ func (s *httpSource) fetch(ctx context.Context, req Request) (*Collateral, *pars
 // checkRequest validates req and returns its FMSPC in upper case.
 func checkRequest(req Request) (string, error) {
 	if len(req.FMSPC) != 2*fmspcSize || !isHex([]byte(req.FMSPC)) {
-		return "", fmt.Errorf("%w: FMSPC: expected %d hex digits, found %q", ErrInvalidRequest, 2*fmspcSize, clip(req.FMSPC, 32))
+		return "", fmt.Errorf("%w: FMSPC: expected %d hex digits, found %q", ErrInvalidRequest, 2*fmspcSize, clip.String(req.FMSPC, 32))
 	}
 	if req.CA != CAPlatform && req.CA != CAProcessor {
-		return "", fmt.Errorf("%w: CA: expected %q or %q, found %q", ErrInvalidRequest, CAPlatform, CAProcessor, clip(string(req.CA), 32))
+		return "", fmt.Errorf("%w: CA: expected %q or %q, found %q", ErrInvalidRequest, CAPlatform, CAProcessor, clip.String(string(req.CA), 32))
 	}
 	return strings.ToUpper(req.FMSPC), nil
 }

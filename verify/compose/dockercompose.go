@@ -70,7 +70,7 @@ func parseDockerCompose(file string) (services []Service, constructs []Construct
 	}
 	err = yamltree.Walk(root, MaxDepth, func(n *yaml.Node) error {
 		if n.Style&yaml.TaggedStyle != 0 && !strings.HasPrefix(n.ShortTag(), "!!") {
-			constructs = append(constructs, Construct{Name: ConstructTag + " " + clip(n.Tag), Line: n.Line})
+			constructs = append(constructs, Construct{Name: ConstructTag + " " + shown(n.Tag), Line: n.Line})
 		}
 		return nil
 	})
@@ -198,7 +198,7 @@ type serviceDef struct {
 
 // readService reads the service name, whose value is v, into d.
 func (r *resolver) readService(d *serviceDef, name string, v *yaml.Node) error {
-	where := "services." + clip(name)
+	where := "services." + shown(name)
 	v = deref(v)
 	if isNull(v) {
 		return nil
@@ -255,12 +255,12 @@ func (r *resolver) readExtends(where string, ext *yaml.Node, d *serviceDef) erro
 // longer than MaxDepth is refused whichever of its services is resolved
 // first.
 func (d *serviceDef) resolve(defs []serviceDef, index map[string]int, name string, depth int) error {
-	where := "services." + clip(name) + ".extends"
+	where := "services." + shown(name) + ".extends"
 	switch {
 	case d.resolved:
 		return nil
 	case d.resolving:
-		return malformedAt(where, "no cycle of extends", "a cycle through "+strconv.Quote(clip(name)))
+		return malformedAt(where, "no cycle of extends", "a cycle through "+strconv.Quote(shown(name)))
 	case depth > MaxDepth:
 		return tooLongExtends(where)
 	}
@@ -272,7 +272,7 @@ func (d *serviceDef) resolve(defs []serviceDef, index map[string]int, name strin
 	if d.extends != "" {
 		i, ok := index[d.extends]
 		if !ok {
-			return malformedAt(fmt.Sprintf("%s (line %d)", where, d.extendsAtLine), "a service of this file", strconv.Quote(clip(d.extends)))
+			return malformedAt(fmt.Sprintf("%s (line %d)", where, d.extendsAtLine), "a service of this file", strconv.Quote(shown(d.extends)))
 		}
 		base := &defs[i]
 		if err := base.resolve(defs, index, d.extends, depth+1); err != nil {

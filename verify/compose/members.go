@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cvmgate/cvmgate/internal/clip"
 	"github.com/cvmgate/cvmgate/internal/jsonshape"
 )
 
@@ -58,14 +59,14 @@ func readMembers(raw []byte) (members, error) {
 		}
 		key, _ := tok.(string) // inside an object, the decoder yields only string keys
 		if _, dup := m[key]; dup {
-			return nil, malformed("each key once", "a second "+strconv.Quote(clip(key)))
+			return nil, malformed("each key once", "a second "+strconv.Quote(shown(key)))
 		}
 		if k, ok := caseVariant(key); ok {
-			return nil, malformed("the key "+strconv.Quote(k)+" spelled exactly", strconv.Quote(clip(key)))
+			return nil, malformed("the key "+strconv.Quote(k)+" spelled exactly", strconv.Quote(shown(key)))
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, malformedAt(strconv.Quote(clip(key)), "a JSON value", err.Error())
+			return nil, malformedAt(strconv.Quote(shown(key)), "a JSON value", err.Error())
 		}
 		m[key] = v
 	}
@@ -123,11 +124,5 @@ func (m members) stringList(key string) ([]string, error) {
 	return list, nil
 }
 
-// clip cuts s to a length fit for an error message.
-func clip(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return s[:limit] + "..."
-	}
-	return s
-}
+// shown cuts s to a length fit for an error message.
+func shown(s string) string { return clip.String(s, 64) }
