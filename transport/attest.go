@@ -83,7 +83,7 @@ func (t *Transport) attest(ctx context.Context, o *origin, pol *policy.Policy, k
 		t.observe(a)
 		return a, err
 	}
-	t.pinVerdict(o, k, ev.report, pol, start)
+	a.Expires = t.pinVerdict(o, k, ev.report, pol, start)
 	a.Report = ev.report
 	t.observe(a)
 	return a, nil
@@ -107,14 +107,15 @@ const refreshLead = 0.2
 // earliest of the report's ValidUntil and the policy's max_age from when
 // the attestation started, and is due for renewal after 1-refreshLead of
 // that lifetime.
-func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *policy.Policy, start time.Time) {
-	expires := start.Add(time.Duration(pol.Attestation.MaxAge))
+func (t *Transport) pinVerdict(o *origin, k keyID, report *verify.Report, pol *policy.Policy, start time.Time) (expires time.Time) {
+	expires = start.Add(time.Duration(pol.Attestation.MaxAge))
 	if !report.ValidUntil.IsZero() && report.ValidUntil.Before(expires) {
 		expires = report.ValidUntil
 	}
 	life := expires.Sub(start)
 	v := &verdict{Verdict: newVerdict(o.name, k, report, expires), refreshAt: start.Add(life - time.Duration(float64(life)*refreshLead))}
 	closeAll(o.pin(k, v, t.cfg.now()))
+	return expires
 }
 
 // fetchAndVerify gets the attestation (with a fresh nonce) and the info

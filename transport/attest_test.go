@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmgate/cvmgate/cvmtest"
+	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
 	"github.com/cvmgate/cvmgate/wire"
 )
@@ -32,8 +33,14 @@ func TestAttest(t *testing.T) {
 	require.Len(t, a.Nonce, wire.NonceSize, "the nonce, to replay the verification offline")
 	assert.Equal(t, a.Nonce, a.Report.Body.ReportData[:wire.NonceSize])
 
-	mustGet(t, tr.Client(), s.URL+"/x")
+	resp, err := tr.Client().Get(s.URL + "/x")
+	require.NoError(t, err)
+	resp.Body.Close()
 	assert.EqualValues(t, 1, s.AttestationRequests(), "the key Attest verified is pinned")
+	v, ok := transport.VerdictFor(resp)
+	require.True(t, ok)
+	assert.False(t, a.Expires.IsZero())
+	assert.Equal(t, v.Expires, a.Expires, "Expires is when the pinned verdict lapses")
 
 	// A second Attest attests again, whatever is pinned.
 	_, err = tr.Attest(context.Background(), s.URL)
@@ -52,6 +59,7 @@ func TestAttestFailure(t *testing.T) {
 	require.NotNil(t, a.Report, "what verification established, for diagnostics")
 	assert.NotEmpty(t, a.AttestationDocument, "the documents are kept to replay the failure offline")
 	assert.Len(t, a.Nonce, wire.NonceSize, "and the nonce")
+	assert.True(t, a.Expires.IsZero(), "a failure pins nothing")
 
 	_, err = tr.Attest(context.Background(), "http://"+strings.TrimPrefix(s.URL, "https://"))
 	assert.Equal(t, verify.KindKeyBinding, verify.KindOf(err))

@@ -62,6 +62,10 @@ type Attestation struct {
 	Report *verify.Report
 	// Err is the failure, an *AttestationError; nil on success.
 	Err error
+	// Expires is when the verdict the attestation pinned lapses: the
+	// earliest of Report.ValidUntil and the policy's attestation.max_age
+	// after the attestation began. Zero on failure.
+	Expires time.Time
 	// Duration is how long the attestation took.
 	Duration time.Duration
 	// Refresh says the attestation renewed a verdict in the background.

@@ -107,7 +107,7 @@ func (m *monitor) check(ctx context.Context, t *target) (checkResult, []alert, b
 		}
 	}
 	if r.err == nil {
-		r.verdictExpires = verdictExpiry(a.Report, t)
+		r.verdictExpires = a.Expires
 	}
 	alerts := m.record(t, r)
 	m.logCheck(t, r)
@@ -156,17 +156,6 @@ func (m *monitor) checkAndAlert(ctx context.Context, t *target) {
 	if m.checked != nil {
 		m.checked(t.Name, r)
 	}
-}
-
-// verdictExpiry is when a pass of t lapses: the earliest of the report's
-// ValidUntil and the policy's max_age after verification, as the
-// transport keeps a verdict.
-func verdictExpiry(r *verify.Report, t *target) time.Time {
-	exp := r.VerifiedAt.Add(time.Duration(t.policy.Attestation.MaxAge))
-	if !r.ValidUntil.IsZero() && r.ValidUntil.Before(exp) {
-		exp = r.ValidUntil
-	}
-	return exp
 }
 
 // record updates t's state and metrics with r and returns the alerts the
