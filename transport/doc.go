@@ -34,7 +34,13 @@
 // and a CVM that restarted with a fresh key. A verdict lapses at the
 // earliest of verify.Report.ValidUntil and the policy's
 // attestation.max_age; it is renewed in the background ahead of that while
-// the old one still serves, and when it lapses its connections are closed.
+// the old one still serves. A request that finds a verdict lapsed waits
+// while the origin is attested again: the connections of a key attested
+// again carry on, those of a key that is not are closed. A request that
+// fails on a connection the Transport closed under the pool (that of an
+// evicted origin or of a dropped key) is sent again only where net/http
+// would retry it: an idempotent method or an Idempotency-Key header, and a
+// body it can get again.
 // Failures are returned as *AttestationError and remembered for a short,
 // growing backoff so a broken CVM is not hammered.
 //

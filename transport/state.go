@@ -180,6 +180,13 @@ func (o *origin) pin(k keyID, v *verdict, now time.Time) []*tls.Conn {
 	return closing
 }
 
+// lapsed reports whether a verdict of o has lapsed at now.
+func (o *origin) lapsed(now time.Time) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.ContainsFunc(o.keys, func(v *verdict) bool { return !now.Before(v.Expires) })
+}
+
 // expire drops the verdicts that lapsed at now and returns their
 // connections to close.
 func (o *origin) expire(now time.Time) []*tls.Conn {
@@ -193,8 +200,7 @@ func (o *origin) expireLocked(now time.Time) []*tls.Conn {
 }
 
 // dropLocked removes the verdicts drop selects and returns their
-// connections. It allocates nothing when it drops none: RoundTrip expires
-// on every request.
+// connections. It allocates nothing when it drops none.
 func (o *origin) dropLocked(drop func(*verdict) bool) []*tls.Conn {
 	var closing []*tls.Conn
 	o.keys = slices.DeleteFunc(o.keys, func(v *verdict) bool {

@@ -132,10 +132,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, schemeRefusal(name, req.URL.Scheme)
 	}
 	now := t.cfg.now()
-	if o, ok := t.origins.Get(name); ok {
-		closeAll(o.expire(now))
+	if o, ok := t.origins.Get(name); ok && o.lapsed(now) {
+		if err := t.attestLapsed(req.Context(), o); err != nil {
+			closeBody(req)
+			return nil, err
+		}
 	}
-	resp, err := t.inner.RoundTrip(onlyHTTP1(req))
+	resp, err := t.send(req)
 	if err != nil {
 		return nil, err
 	}
