@@ -291,7 +291,9 @@ func (t *Transport) oneShotClient(conn *tls.Conn, pol *policy.Policy) (client *h
 }
 
 // renew attests k of o again in the background, before its verdict lapses,
-// while the old verdict still serves.
+// while the old verdict still serves. Replicas present other keys: it dials
+// up to maxRenewDials times to meet k, attesting on the way the keys met
+// whose verdicts are not current.
 func (t *Transport) renew(o *origin, k keyID) {
 	go func() {
 		defer o.renewed(k)
@@ -299,30 +301,37 @@ func (t *Transport) renew(o *origin, k keyID) {
 		if err != nil {
 			return
 		}
-		addr := o.name[len("https://"):]
 		for range maxRenewDials {
 			ctx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
-			conn, got, err := t.connect(ctx, addr, pol)
+			got, err := t.attestMet(ctx, o, pol, &k)
+			cancel()
 			if err != nil {
-				cancel()
 				t.logf("renewal: connect", o.name, k, err)
 				return
-			}
-			if got != k && o.verdict(got, t.cfg.now()) != nil {
-				// Another replica whose key is current: try again.
-				cancel()
-				conn.Close()
-				continue
-			}
-			// attest observes and logs its own failures.
-			consumed, _ := t.attestShared(ctx, o, pol, got, conn, true)
-			cancel()
-			if !consumed {
-				conn.Close()
 			}
 			if got == k {
 				return
 			}
 		}
 	}()
+}
+
+// attestMet connects to o and attests the key the connection presents,
+// unless that key's verdict is current and it is not the key being renewed
+// (renewing, nil outside a renewal): then it is another replica's, and the
+// connection is closed. It returns the key met. Its error is the
+// connection's: an attestation observes and records its own outcome.
+func (t *Transport) attestMet(ctx context.Context, o *origin, pol *policy.Policy, renewing *keyID) (keyID, error) {
+	conn, got, err := t.connect(ctx, o.addr(), pol)
+	if err != nil {
+		return keyID{}, err
+	}
+	if (renewing == nil || got != *renewing) && o.verdict(got, t.cfg.now()) != nil {
+		conn.Close()
+		return got, nil
+	}
+	if consumed, _ := t.attestShared(ctx, o, pol, got, conn, renewing != nil); !consumed {
+		conn.Close()
+	}
+	return got, nil
 }

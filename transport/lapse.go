@@ -26,18 +26,8 @@ func (t *Transport) attestLapsed(ctx context.Context, o *origin) error {
 		}
 		actx, cancel := context.WithTimeout(context.Background(), t.cfg.timeout)
 		defer cancel()
-		conn, k, err := t.connect(actx, o.name[len("https://"):], pol)
-		if err != nil {
+		if _, err := t.attestMet(actx, o, pol, nil); err != nil {
 			t.logf("lapsed verdict: connect", o.name, keyID{}, err)
-			return nil, nil
-		}
-		if o.verdict(k, t.cfg.now()) != nil {
-			conn.Close() // another replica, whose verdict is current
-			return nil, nil
-		}
-		// attest observes and records its own outcome.
-		if consumed, _ := t.attestShared(actx, o, pol, k, conn, false); !consumed {
-			conn.Close()
 		}
 		return nil, nil
 	})

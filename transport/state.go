@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,9 @@ type origin struct {
 }
 
 func newOrigin(name string) *origin { return &origin{name: name} }
+
+// addr is the origin's host and port, as dialPinned is given them.
+func (o *origin) addr() string { return strings.TrimPrefix(o.name, "https://") }
 
 // verdictOf returns k's verdict, lapsed or not, or nil. o.mu is held.
 func (o *origin) verdictOf(k keyID) *verdict {
