@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -33,9 +34,20 @@ func TestMaxOriginsEvicts(t *testing.T) {
 // the paths it names, with the nonce parameter, and nowhere else.
 func TestPathsOption(t *testing.T) {
 	var seen atomic.Value
+	asked := make(chan struct{})
+	var once sync.Once
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/cvm/attestation" {
+		switch r.URL.Path {
+		case "/cvm/attestation":
 			seen.Store(r.URL.Query().Get("reportData"))
+			once.Do(func() { close(asked) })
+		case "/cvm/info":
+			// The two are fetched at once, and the first failure cancels
+			// the other: the info fails only once the attestation arrived.
+			select {
+			case <-asked:
+			case <-r.Context().Done():
+			}
 		}
 		http.NotFound(w, r)
 	})
