@@ -20,7 +20,6 @@ import (
 	"github.com/cvmgate/cvmgate/cvm"
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -132,7 +131,7 @@ func newVerifier(t testing.TB, p *cvmtest.PKI) *verify.Verifier {
 	t.Helper()
 	c, err := p.Collateral(cvmtest.CollateralOptions{})
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{Collateral: collateral.Static(c, "cvmtest"), TrustedRoots: []*x509.Certificate{p.Root}})
+	v, err := verify.New(p.VerifyOptions(c))
 	require.NoError(t, err)
 	return v
 }

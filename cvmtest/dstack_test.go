@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/wire"
 )
@@ -26,11 +24,9 @@ func TestAppEvidenceVerifies(t *testing.T) {
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
 	c, err := p.Collateral(cvmtest.CollateralOptions{Now: now})
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(c, "cvmtest"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          func() time.Time { return now },
-	})
+	opts := p.VerifyOptions(c)
+	opts.Now = func() time.Time { return now }
+	v, err := verify.New(opts)
 	require.NoError(t, err)
 
 	tests := []struct {

@@ -2,7 +2,6 @@ package cvmtest_test
 
 import (
 	"context"
-	"crypto/x509"
 	"testing"
 	"time"
 
@@ -23,11 +22,9 @@ var allStatuses = verify.Statuses()
 // root and taking collateral from c, at testNow.
 func projectVerify(t *testing.T, p *cvmtest.PKI, c *collateral.Collateral, raw []byte) (*verify.Report, error) {
 	t.Helper()
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(c, "cvmtest"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          func() time.Time { return testNow },
-	})
+	opts := p.VerifyOptions(c)
+	opts.Now = func() time.Time { return testNow }
+	v, err := verify.New(opts)
 	require.NoError(t, err)
 	return v.Verify(context.Background(), raw, verify.Accept{Statuses: allStatuses})
 }

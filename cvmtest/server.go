@@ -335,10 +335,7 @@ func (s *Server) Collateral() *collateral.Collateral { return s.coll }
 // VerifyOptions returns verifier options for the server's evidence: its
 // PKI's root as the only trusted root, and Collateral.
 func (s *Server) VerifyOptions() verify.Options {
-	return verify.Options{
-		TrustedRoots: []*x509.Certificate{s.cfg.pki.Root},
-		Collateral:   collateral.Static(s.coll, "cvmtest"),
-	}
+	return s.cfg.pki.VerifyOptions(s.coll)
 }
 
 // Client returns an HTTP client that trusts the server's TLS CA and

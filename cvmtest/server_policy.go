@@ -2,13 +2,11 @@ package cvmtest
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/hex"
 	"slices"
 
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -70,7 +68,7 @@ func (s *Server) pinnedRule() *policy.App {
 		if err != nil {
 			return
 		}
-		v, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{p.Root}, Collateral: collateral.Static(coll, "cvmtest")})
+		v, err := verify.New(p.VerifyOptions(coll))
 		if err != nil {
 			return
 		}

@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -138,11 +137,9 @@ func (c graceCase) report(t *testing.T) *verify.Report {
 		},
 	})
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(coll, "test"),
-		TrustedRoots: []*x509.Certificate{pki.Root},
-		Now:          func() time.Time { return graceNow },
-	})
+	opts := pki.VerifyOptions(coll)
+	opts.Now = func() time.Time { return graceNow }
+	v, err := verify.New(opts)
 	require.NoError(t, err)
 	r, err := v.Verify(context.Background(), raw, verify.Accept{Statuses: verify.Statuses()})
 	require.NoError(t, err)

@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/policy"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/wire"
 )
@@ -48,7 +46,7 @@ func realReports(tb testing.TB) []*verify.Report {
 		p := cvmtest.MustPKI(tb, c.pki)
 		coll, err := p.Collateral(cvmtest.CollateralOptions{})
 		require.NoError(tb, err)
-		v, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{p.Root}, Collateral: collateral.Static(coll, "fuzz")})
+		v, err := verify.New(p.VerifyOptions(coll))
 		require.NoError(tb, err)
 		nonce, spki := make([]byte, wire.NonceSize), []byte("fuzz spki")
 		b := &verify.Binding{Mode: c.binding, Nonce: nonce, SPKI: spki}

@@ -2,7 +2,6 @@ package transport_test
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"runtime"
 	"slices"
@@ -14,7 +13,6 @@ import (
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/transport"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -32,7 +30,7 @@ func verifiedReport(t testing.TB) *verify.Report {
 	require.NoError(t, err)
 	info, err := app.InfoDocument()
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{p.Root}, Collateral: collateral.Static(c, "test")})
+	v, err := verify.New(p.VerifyOptions(c))
 	require.NoError(t, err)
 	r, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att, Info: info},
 		&verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: []byte("spki")}, nil)

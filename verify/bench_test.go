@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"sync"
 	"testing"
 
@@ -30,11 +29,9 @@ func benchFixture(b *testing.B) (*cvmtest.PKI, *collateral.Collateral, []byte) {
 
 // benchOptions verifies against p's root with collateral c at testNow.
 func benchOptions(p *cvmtest.PKI, c *collateral.Collateral) verify.Options {
-	return verify.Options{
-		Collateral:   collateral.Static(c, "bench"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          fixedNow(testNow),
-	}
+	opts := p.VerifyOptions(c)
+	opts.Now = fixedNow(testNow)
+	return opts
 }
 
 // warmUp verifies raw once so that v's caches hold its collateral, chain

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/verify/compose"
 	"github.com/cvmgate/cvmgate/verify/eventlog"
 	"github.com/cvmgate/cvmgate/wire"
@@ -65,11 +63,9 @@ func newEvFixture(t testing.TB) *evFixture {
 	p := cvmtest.MustPKI(t, cvmtest.PKIOptions{})
 	c, err := p.Collateral(cvmtest.CollateralOptions{Now: evNow})
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{
-		Collateral:   collateral.Static(c, "evidence-test"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          func() time.Time { return evNow },
-	})
+	opts := p.VerifyOptions(c)
+	opts.Now = func() time.Time { return evNow }
+	v, err := verify.New(opts)
 	require.NoError(t, err)
 	h := sha256.Sum256([]byte(evCompose))
 	return &evFixture{

@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"sync"
@@ -68,11 +67,8 @@ func testQuote(tb testing.TB, p *cvmtest.PKI, opts cvmtest.QuoteOptions) []byte 
 // testVerifier returns a verifier trusting p's root, serving c, at testNow.
 func testVerifier(tb testing.TB, p *cvmtest.PKI, c *collateral.Collateral, edit func(*verify.Options)) *verify.Verifier {
 	tb.Helper()
-	opts := verify.Options{
-		Collateral:   collateral.Static(c, "test"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          fixedNow(testNow),
-	}
+	opts := p.VerifyOptions(c)
+	opts.Now = fixedNow(testNow)
 	if edit != nil {
 		edit(&opts)
 	}

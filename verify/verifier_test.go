@@ -83,11 +83,8 @@ func (tc verifyCase) run(t *testing.T) {
 	if tc.editColl != nil {
 		tc.editColl(t, p, c)
 	}
-	opt := verify.Options{
-		Collateral:   collateral.Static(c, "test"),
-		TrustedRoots: []*x509.Certificate{p.Root},
-		Now:          fixedNow(testNow),
-	}
+	opt := p.VerifyOptions(c)
+	opt.Now = fixedNow(testNow)
 	if tc.opts != nil {
 		tc.opts(t, p, &opt)
 	}

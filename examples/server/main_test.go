@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +16,6 @@ import (
 	"github.com/cvmgate/cvmgate/cvm"
 	"github.com/cvmgate/cvmgate/cvmtest"
 	"github.com/cvmgate/cvmgate/verify"
-	"github.com/cvmgate/cvmgate/verify/collateral"
 	"github.com/cvmgate/cvmgate/wire"
 )
 
@@ -66,7 +64,7 @@ func verifyServer(t *testing.T, c *http.Client, addr string, pki *cvmtest.PKI) (
 
 	coll, err := pki.Collateral(cvmtest.CollateralOptions{})
 	require.NoError(t, err)
-	v, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{pki.Root}, Collateral: collateral.Static(coll, "cvmtest")})
+	v, err := verify.New(pki.VerifyOptions(coll))
 	require.NoError(t, err)
 	r, err := v.VerifyEvidence(context.Background(), &verify.Evidence{Attestation: att, Info: info},
 		&verify.Binding{Mode: verify.BindingSPKI, Nonce: nonce, SPKI: spki}, nil)

@@ -44,7 +44,7 @@ func platform(t *testing.T) (*cvmtest.PKI, *collateral.Collateral) {
 // verifierFor returns a verifier trusting p's root alone and serving c.
 func verifierFor(t *testing.T, p *cvmtest.PKI, c *collateral.Collateral) *verify.Verifier {
 	t.Helper()
-	v, err := verify.New(verify.Options{TrustedRoots: []*x509.Certificate{p.Root}, Collateral: collateral.Static(c, "conformance")})
+	v, err := verify.New(p.VerifyOptions(c))
 	require.NoError(t, err)
 	return v
 }
